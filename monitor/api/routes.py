@@ -1,0 +1,4 @@
+"""Read-only JSON API for signed-in coordinators."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")

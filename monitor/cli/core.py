@@ -1,0 +1,138 @@
+"""Foundation commands: translations, coordinators, the demo."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from .. import TOP
+from ..extensions import db
+from ..models import GoverningBody, User
+from ..services import accounts, translations
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(translate)
+    app.cli.add_command(create_coordinator)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo)
+
+
+@click.group()
+def translate() -> None:
+    """Update and compile the message catalogues in translations/."""
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract messages from code and templates and merge them into ar, ckb and en."""
+    translations.extract_and_update(TOP)
+    click.echo("Updated translations/*/LC_MESSAGES/messages.po")
+
+
+@translate.command("compile")
+@click.option("--force", is_flag=True, help="Recompile even when the .mo is newer.")
+def translate_compile(force: bool) -> None:
+    """Compile messages.po into messages.mo (fuzzy entries are left out)."""
+    written = translations.compile_catalogues(TOP / "translations", force=force)
+    click.echo(f"Compiled {len(written)} catalogue(s).")
+
+
+@click.command("create-coordinator")
+@click.argument("email")
+@click.option("--body", "body_slug", default=None, help="Governing body slug; none oversees all.")
+@click.option("--name", default="", help="Display name.")
+def create_coordinator(email: str, body_slug: str | None, name: str) -> None:
+    """Create a coordinator account. The password is prompted (or read as two lines on stdin)."""
+    body = None
+    if body_slug:
+        body = db.session.scalar(sa.select(GoverningBody).where(GoverningBody.slug == body_slug))
+        if body is None:
+            raise click.ClickException(f"No governing body with slug {body_slug!r}.")
+    normalized = accounts.normalize_email(email)
+    if "@" not in normalized:
+        raise click.ClickException("That is not an email address.")
+    if accounts.find_user(db.session, normalized):
+        raise click.ClickException("An account with this email already exists.")
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.check_password_rules(password, email=normalized)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.add(User(email=normalized, name=name, role="coordinator", body=body,
+                        password_hash=accounts.hash_password(password)))
+    db.session.commit()
+    click.echo(f"Coordinator {normalized} created" + (f" for {body_slug}." if body else " (all bodies)."))
+
+
+def _demo_password() -> str:
+    """One random password for all demo users, kept in the instance folder (mode 600)."""
+    import secrets
+
+    path = Path(current_app.instance_path) / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("demo-" + secrets.token_urlsafe(9))
+    return path.read_text().strip()
+
+
+def _prepare_database() -> None:
+    translations.compile_catalogues(TOP / "translations")
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    upgrade(directory=str(TOP / "migrations"))
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the database if needed and seed the demo data (running it twice changes nothing)."""
+    from ..services import demo as demo_service
+
+    _prepare_database()
+    summary = demo_service.seed(db.session, password=_demo_password())
+    click.echo(summary.describe())
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Start from an empty demo database (asks first).")
+@click.option("--yes", is_flag=True, help="Do not ask before resetting.")
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Seed and print the logins, but do not serve.")
+def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
+    """Seed a demo on the embedded SQLite database and serve it on 127.0.0.1."""
+    from ..services import demo as demo_service
+
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        raise click.ClickException("The demo runs on the embedded SQLite database only.")
+    database = Path(db.engine.url.database or "")
+    if database.exists() and reset:
+        if not yes and not click.confirm(f"Delete the demo database {database} and start again?",
+                                         default=False):
+            raise click.Abort()
+        db.engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(database) + suffix).unlink(missing_ok=True)
+    _prepare_database()
+    password = _demo_password()
+    summary = demo_service.seed(db.session, password=password)
+    outbox = current_app.config.get("MONITOR_MAIL_OUTBOX")
+    url = f"http://127.0.0.1:{port}/"
+    click.echo(summary.describe())
+    click.echo("")
+    click.echo(f"Open {url} in your browser and sign in with one of these accounts")
+    click.echo(f"(password for all of them: {password}):")
+    for email, role in summary.logins:
+        click.echo(f"  {role:<28} {email}")
+    if outbox:
+        click.echo(f"Emails are written to {outbox} (open the .eml files to follow links).")
+    if no_serve:
+        return
+    sys.stdout.flush()
+    current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)

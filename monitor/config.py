@@ -1,0 +1,50 @@
+"""Defaults. Every key can be overridden by a FLASK_-prefixed environment variable
+(Flask's `from_prefixed_env`), e.g. FLASK_SQLALCHEMY_DATABASE_URI or FLASK_MAIL_SERVER.
+The README lists them all."""
+
+
+class Config:
+    # No secret here on purpose: see monitor.__init__._secret_key().
+    SECRET_KEY: str | None = None
+    # None means: SQLite file `monitor.db` in the instance folder (filled in by create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Mail. When MONITOR_MAIL_OUTBOX is set, messages are written there as .eml files
+    # instead of being sent (the demo uses instance/outbox).
+    MAIL_SERVER: str | None = None  # None: mail goes to instance/outbox
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "monitor@localhost"
+    MONITOR_MAIL_OUTBOX: str | None = None
+    # Links in emails are built from this, because mail is also sent from the CLI.
+    MONITOR_BASE_URL = "http://127.0.0.1:5000"
+
+    # Domain settings.
+    MONITOR_INVITATION_DAYS = 30
+    MONITOR_EVALUATOR_INVITATION_DAYS = 14
+    MONITOR_RESET_MINUTES = 60
+    MONITOR_MIN_NGOS = 2
+    MONITOR_DIVERGENCE_THRESHOLD = 15.0
+    MONITOR_ATTACHMENT_MAX_MB = 10
+    MONITOR_IMPORT_MAX_MB = 20
+    MONITOR_ATTACHMENT_DIR: str | None = None  # default: instance/attachments
+    MONITOR_TIMEZONE = "Asia/Baghdad"
+
+    # Web.
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a long form on a slow connection must still save
+    RATELIMIT_STORAGE_URI = "memory://"  # redis://127.0.0.1:6379/0 for several instances
+    RATELIMIT_HEADERS_ENABLED = True
+
+    BABEL_DEFAULT_LOCALE = "ar"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("ar", "ckb", "en")

@@ -1,0 +1,180 @@
+"""Languages: the locale chain, text direction, number and date formatting, and content
+fields in three languages.
+
+Digits: monitor shows Latin digits (0-9) in all three languages, as the plan's own Arabic
+documents, the KRG's reports and the UN's documents do, so a figure reads the same in a
+page, a spreadsheet and a report. Input accepts Arabic-Indic digits (٠-٩, ۰-۹) and the
+Arabic decimal separator (٫) everywhere (see `normalize_digits`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_decimal as _babel_decimal
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+LANGUAGES = ("ar", "ckb", "en")
+DEFAULT_LANGUAGE = "ar"
+LANGUAGE_NAMES = {"ar": "العربية", "ckb": "کوردی", "en": "English"}
+#: Babel locales used for formatting (regional conventions of Iraq).
+FORMAT_LOCALES = {"ar": "ar_IQ", "ckb": "ckb_IQ", "en": "en"}
+LANG_COOKIE = "monitor_lang"
+
+_DIGITS = str.maketrans(
+    "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬",
+    "01234567890123456789.,",
+)
+
+
+def valid_language(value: str | None) -> str | None:
+    return value if value in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """The saved preference of a signed-in user, then the cookie, then Accept-Language,
+    then Arabic. An explicit `?lang=` is stored by `remember_language_choice` before this
+    runs, so it wins."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    chosen = g.get("lang_choice")
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated and valid_language(current_user.language):
+        return current_user.language
+    cookie = valid_language(request.cookies.get(LANG_COOKIE))
+    if cookie:
+        return cookie
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
+
+
+def text_direction(lang: str | None = None) -> str:
+    return Locale.parse(lang or current_language()).text_direction
+
+
+def normalize_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits and separators to ASCII."""
+    return text.translate(_DIGITS)
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a number typed in any of our languages; ValueError when it is not one."""
+    cleaned = normalize_digits(text.strip()).replace(",", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def _format_locale(lang: str | None = None) -> str:
+    return FORMAT_LOCALES.get(lang or current_language(), "en")
+
+
+def format_number(value: float | int | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return _babel_decimal(value, format=pattern, locale=_format_locale(), numbering_system="latn")
+
+
+def format_points(value: float | None) -> str:
+    """A value on the 0–100 scale, or a gap in points (signed)."""
+    if value is None:
+        return "–"
+    text = format_number(abs(value))
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def format_percent(value: float | None, digits: int = 1) -> str:
+    """`value` is in percent (42.8 means 42.8%)."""
+    if value is None:
+        return "–"
+    return format_number(value, digits) + "%"
+
+
+def _timezone() -> str:
+    return current_app.config.get("MONITOR_TIMEZONE", "Asia/Baghdad")
+
+
+def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    """UTC in the database, Baghdad time on the page."""
+    if value is None:
+        return "–"
+    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return _babel_datetime(aware, fmt, tzinfo=_timezone(), locale=_format_locale())
+
+
+def format_date(value: dt.date | None, fmt: str = "medium") -> str:
+    if value is None:
+        return "–"
+    return _babel_date(value, fmt, locale=_format_locale())
+
+
+@dataclass(frozen=True)
+class Localized:
+    text: str
+    lang: str
+    fallback: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __html__(self) -> str:
+        if not self.fallback:
+            return str(escape(self.text))
+        # A visible marker, and the right language and direction for the fallback text.
+        return str(
+            Markup('<span class="fallback" lang="{lang}" dir="auto">{text}</span>'
+                   '<sup class="fallback-mark" title="{lang}">{lang}</sup>').format(
+                lang=self.lang, text=self.text
+            )
+        )
+
+
+def localized(obj: object, field: str, lang: str | None = None) -> Localized:
+    """Content field in the user's language, else English, Arabic, Sorani (marked)."""
+    lang = lang or current_language()
+    order = [lang] + [code for code in ("en", "ar", "ckb") if code != lang]
+    for code in order:
+        value = getattr(obj, f"{field}_{code}", None)
+        if value:
+            return Localized(value, code, code != lang)
+    return Localized("", lang, False)
+
+
+def missing_languages(obj: object, field: str) -> list[str]:
+    return [code for code in LANGUAGES if not getattr(obj, f"{field}_{code}", None)]
+
+
+def init_templates(app) -> None:  # noqa: ANN001
+    """Template helpers: `tr(obj, field)`, number/date filters, the page's lang and dir."""
+    app.jinja_env.globals.update(
+        tr=localized,
+        missing_languages=missing_languages,
+        LANGUAGES=LANGUAGES,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
+    app.jinja_env.filters.update(
+        number=format_number, percent=format_percent, points=format_points,
+        datetime=format_datetime, date=format_date,
+    )
+
+    @app.context_processor
+    def _page_language() -> dict:
+        lang = current_language()
+        return {"page_lang": lang, "page_dir": text_direction(lang)}

@@ -1,0 +1,132 @@
+"""Fixtures shared by the suite.
+
+- The database is SQLite by default. Set MONITOR_TEST_DATABASE_URL (e.g.
+  postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the same tests on PostgreSQL:
+  each xdist worker gets its own schema, built once by the migrations and emptied after
+  every test.
+- MONITOR_CI=1 turns every skip for a missing service, browser or ../shared/data into a
+  failure.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from monitor import TOP, create_app
+from monitor.extensions import db
+from monitor.services import translations
+
+from support import DATABASE_URL
+
+
+def base_config(tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 9,  # tests that send mail start a real SMTP server and set the port
+        "MONITOR_MAIL_OUTBOX": "",
+        "MAIL_DEFAULT_SENDER": "monitor@test.example",
+        "MONITOR_BASE_URL": "http://localhost",
+        "MONITOR_ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    translations.compile_catalogues(TOP / "translations")
+
+
+# --- database -----------------------------------------------------------------------------
+
+
+def _migrate(app) -> None:  # noqa: ANN001
+    # The schema comes from the models here; tests/test_migrations.py proves that the
+    # migrations build the same schema.
+    with app.app_context():
+        db.create_all()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, worker_id: str) -> str:  # noqa: ANN001
+    """A database with the schema, built once per worker: a SQLite file to copy, or a PostgreSQL
+    schema to empty between tests."""
+    tmp = tmp_path_factory.mktemp("db")
+    if DATABASE_URL:
+        schema = f"t_{worker_id}"
+        engine = sa.create_engine(DATABASE_URL)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        except sa.exc.OperationalError as exc:
+            pytest.fail(f"PostgreSQL at {DATABASE_URL} is unreachable: {exc}")
+        finally:
+            engine.dispose()
+        url = sa.engine.make_url(DATABASE_URL).update_query_dict(
+            {"options": f"-csearch_path={schema}"}
+        ).render_as_string(hide_password=False)
+        _migrate(create_app(base_config(tmp) | {"SQLALCHEMY_DATABASE_URI": url}))
+        return url
+    path = tmp / "template.db"
+    _migrate(create_app(base_config(tmp) | {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
+    # Fold the WAL into the file so that a plain copy is complete.
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    if DATABASE_URL:
+        yield database_template
+        engine = sa.create_engine(database_template)
+        with engine.begin() as conn:
+            tables = [t.name for t in db.metadata.sorted_tables]
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                 + " RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        path = tmp_path / "monitor.db"
+        shutil.copyfile(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` (so that
+    Flask-Login loads the user afresh) and its own database session. Tests commit their
+    setup first and re-read what a request changed."""
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path):  # noqa: ANN201
+    app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):  # noqa: ANN001, ANN201
+    return app.test_cli_runner()
+
+

@@ -1,0 +1,80 @@
+"""Helpers for tests: CSRF-aware posting, sign-in, "nothing changed" snapshots, and the
+rule for optional parts (skip with a reason; fail under MONITOR_CI=1)."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from monitor import TOP
+from monitor.extensions import db
+
+CI = os.environ.get("MONITOR_CI") == "1"
+DATABASE_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "")
+SHARED_DATA = TOP.parent / "shared" / "data"
+PASSWORD = "correct horse battery"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with a visible reason, or fail under CI's flag."""
+    if condition:
+        return
+    if CI:
+        pytest.fail(f"required under MONITOR_CI=1: {reason}")
+    pytest.skip(reason)
+
+
+def shared_data(name: str) -> Path:
+    path = SHARED_DATA / name
+    need(path.exists(), f"{path} is absent (real files live in ../shared/data)")
+    return path
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, *, page: str | None = None,  # noqa: ANN001
+              **kwargs):  # noqa: ANN003, ANN201
+    """GET the page that holds the form (the URL itself by default), take its CSRF token,
+    and POST, as a browser would."""
+    response = client.get(page or url)
+    token = csrf_from(response.get_data(as_text=True))
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", token)
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, email: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
+    response = post_form(client, "/login", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table: asserting it unchanged proves that a refusal wrote nothing."""
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def table_snapshot(*models) -> dict:  # noqa: ANN002
+    """Every column of every row of the given models, for "nothing changed" assertions."""
+    db.session.expire_all()
+    snapshot = {}
+    for model in models:
+        rows = db.session.execute(sa.select(model.__table__)).all()
+        snapshot[model.__tablename__] = sorted(tuple(map(repr, row)) for row in rows)
+    return snapshot
+

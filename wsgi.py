@@ -1,0 +1,4 @@
+"""WSGI entry point for gunicorn: `gunicorn wsgi:app`. Needs FLASK_SECRET_KEY."""
+from monitor import create_app
+
+app = create_app()
