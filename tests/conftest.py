@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ def database_template(tmp_path_factory, worker_id: str) -> str:  # noqa: ANN001
     schema to empty between tests."""
     tmp = tmp_path_factory.mktemp("db")
     if DATABASE_URL:
-        schema = f"t_{worker_id}"
+        schema = f"t_{worker_id}_{os.getpid()}"  # parallel runs never share a schema
         engine = sa.create_engine(DATABASE_URL)
         try:
             with engine.begin() as conn:
@@ -130,3 +131,18 @@ def runner(app):  # noqa: ANN001, ANN201
     return app.test_cli_runner()
 
 
+
+
+@pytest.fixture
+def smtp_server(app):  # noqa: ANN001, ANN201
+    """A real SMTP server on 127.0.0.1 (random port) that the app sends to (tests/smtp.py):
+    `.port`, `.messages` (email.message.Message), `.reject`, `.fail_after(n)`."""
+    from smtp import SmtpServer
+
+    server = SmtpServer().start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_SUPPRESS_SEND=False,
+                      MAIL_TIMEOUT=5)
+    try:
+        yield server
+    finally:
+        server.stop()

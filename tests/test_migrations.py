@@ -1,6 +1,8 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,7 +17,7 @@ from support import DATABASE_URL
 def _fresh_url(tmp_path, worker_id: str) -> str:  # noqa: ANN001
     if not DATABASE_URL:
         return f"sqlite:///{tmp_path}/migrated.db"
-    schema = f"m_{worker_id}"
+    schema = f"m_{worker_id}_{os.getpid()}"
     engine = sa.create_engine(DATABASE_URL)
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

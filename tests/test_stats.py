@@ -129,7 +129,13 @@ def test_medium_counts_against_statistics():
         assert (result.q1, result.median, result.q3) == (q1, q2, q3)
 
 
-@pytest.mark.parametrize("hist", [{10: 1}, {"50": 1}, {None: 2}, {50: -1}, {50: 1.5}, {50.0: 1}])
+def test_no_information_key_is_ignored():
+    assert summarise({None: 4, 50: 1}) == summarise({50: 1})
+    assert summarise({None: 4}).n == 0
+    assert krippendorff_alpha_ordinal([{None: 3, 0: 2}, {100: 2, None: 1}]) == 1.0
+
+
+@pytest.mark.parametrize("hist", [{10: 1}, {"50": 1}, {True: 2}, {50: -1}, {50: 1.5}, {50.0: 1}])
 def test_invalid_histograms_are_rejected(hist):
     with pytest.raises(ValueError):
         summarise(hist)

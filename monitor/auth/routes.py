@@ -1,7 +1,7 @@
 """Sign-in, sign-out and the home page that sends each role to its own start page."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -9,7 +9,9 @@ from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
 from ..security import safe_next, start_session
 from ..services import accounts
-from .forms import LoginForm
+from ..models import utcnow
+from ..services import mailer
+from .forms import ConfirmForm, EmailForm, LoginForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)
 
@@ -59,3 +61,100 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@requires(SIGNED_IN)
+def account():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        from werkzeug.security import check_password_hash
+
+        user = current_user._get_current_object()
+        if not check_password_hash(user.password_hash or "", form.current.data):
+            form.current.errors.append(_("The current password is not correct."))
+        else:
+            try:
+                accounts.set_password(user, form.password.data)
+            except accounts.AccountError as exc:
+                form.password.errors.append(str(exc))
+            else:
+                db.session.commit()
+                # This session continues under the new version; all others end.
+                login_user(user)
+                flash(_("Your password was changed. Other sessions were signed out."), "success")
+                return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, signout=ConfirmForm())
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@requires(SIGNED_IN)
+def sign_out_everywhere():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        current_user.session_version += 1
+        db.session.commit()
+        logout_user()
+        flash(_("You were signed out on every device."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@requires(PUBLIC)
+@limiter.limit("5 per minute", methods=["POST"])
+def reset_request():
+    form = EmailForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(db.session, form.email.data)
+        if user is not None and user.active:
+            base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
+            email = mailer.queue(
+                db.session, kind="password_reset", to=user.email, template="password_reset",
+                lang=user.language or "ar",
+                link=f"{base}{url_for('auth.reset', token=accounts.reset_token(user))}",
+                minutes=current_app.config["MONITOR_RESET_MINUTES"],
+            )
+            db.session.commit()
+            mailer.send_queued(db.session, [email])
+        # The same answer for known and unknown addresses.
+        flash(_("If an account exists for this address, we have sent it a link to choose a "
+                "new password."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@requires(PUBLIC)
+@limiter.limit("20 per minute")
+def reset(token: str):
+    # Keep the token out of the address bar (and of any Referer) once read.
+    session["reset_token"] = token
+    return redirect(url_for("auth.reset_form"))
+
+
+@bp.route("/reset/new", methods=["GET", "POST"])
+@requires(PUBLIC)
+@limiter.limit("20 per minute", methods=["POST"])
+def reset_form():
+    token = session.get("reset_token", "")
+    max_age = current_app.config["MONITOR_RESET_MINUTES"] * 60
+    try:
+        user = accounts.user_for_reset_token(db.session, token, max_age)
+    except accounts.AccountError as exc:
+        return render_template("auth/reset_invalid.html", message=str(exc)), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        if form.password.data != form.confirm.data:
+            form.confirm.errors.append(_("The two passwords are not the same."))
+        else:
+            try:
+                accounts.set_password(user, form.password.data)
+            except accounts.AccountError as exc:
+                form.password.errors.append(str(exc))
+            else:
+                user.last_login_at = utcnow()
+                db.session.commit()
+                session.pop("reset_token", None)
+                flash(_("Your password was changed. You can sign in now."), "success")
+                return redirect(url_for("auth.login"))
+    return render_template("auth/reset_form.html", form=form)

@@ -69,3 +69,27 @@ def set_password(user: User, password: str) -> None:
 
 def find_user(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def reset_token(user: User) -> str:
+    """A signed link payload bound to the current password hash: once the password
+    changes, the link stops working (single use)."""
+    from ..tokens import make_token
+
+    return make_token("reset", {"u": user.id, "h": (user.password_hash or "")[-16:]})
+
+
+def user_for_reset_token(session: Session, token: str, max_age_seconds: int) -> User:
+    """The user a reset link belongs to; AccountError for a bad, used or expired link."""
+    from ..tokens import TokenExpired, TokenInvalid, read_token
+
+    try:
+        payload = read_token("reset", token, max_age_seconds)
+    except TokenExpired:
+        raise AccountError(_("This link has expired. Please ask for a new one.")) from None
+    except TokenInvalid:
+        raise AccountError(_("This link is not valid. Please ask for a new one.")) from None
+    user = session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    if user is None or not user.active or (user.password_hash or "")[-16:] != payload.get("h"):
+        raise AccountError(_("This link has already been used or is no longer valid."))
+    return user

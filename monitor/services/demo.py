@@ -1,1 +1,273 @@
-"""placeholder"""
+"""Demo data on the embedded default, built through the same services as real work: the
+catalogue through the import code path (monitor's template format), evaluations through
+the submission path. Seeding twice changes nothing: every step looks for what exists.
+
+The data itself is in `demo_data.py` (fictional organisations and people)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Evaluation,
+    FileChoice,
+    GoverningBody,
+    Invitation,
+    OfficialProgress,
+    Organization,
+    Plan,
+    Recommendation,
+    RecommendationFile,
+    ReportingPeriod,
+    User,
+    utcnow,
+)
+from . import catalogue, evaluations, tabular
+from . import demo_data as data
+from .accounts import hash_password
+from .upr_formats import TEMPLATE_HEADER
+
+
+@dataclass
+class SeedSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.created[what] = self.created.get(what, 0) + n
+
+    def describe(self) -> str:
+        if not any(self.created.values()):
+            return "Demo data already present: nothing to add."
+        parts = ", ".join(f"{n} {what}" for what, n in self.created.items() if n)
+        return f"Demo data seeded: {parts}."
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _get(session: Session, model, **where):  # noqa: ANN001, ANN003, ANN202
+    return session.scalar(sa.select(model).filter_by(**where))
+
+
+def seed(session: Session, *, password: str) -> SeedSummary:
+    summary = SeedSummary()
+    password_hash = hash_password(password)
+    bodies = _seed_bodies(session, summary)
+    _seed_coordinators(session, summary, bodies, password_hash)
+    plans = _seed_plans(session, summary, bodies)
+    organizations = _seed_organizations(session, summary, password_hash)
+    for plan in plans.values():
+        files = _seed_catalogue(session, summary, plan)
+        evaluations.current_questionnaire(session, plan)
+        _seed_enrolment(session, summary, plan, files, organizations)
+        _seed_official_progress(session, summary, plan, files)
+        _seed_evaluations(session, summary, plan, files, organizations)
+    session.commit()
+    return summary
+
+
+def _seed_bodies(session: Session, summary: SeedSummary) -> dict[str, GoverningBody]:
+    bodies = {}
+    for item in data.BODIES:
+        body = _get(session, GoverningBody, slug=item["slug"])
+        if body is None:
+            body = GoverningBody(**item)
+            session.add(body)
+            summary.add("governing bodies")
+        bodies[item["slug"]] = body
+    session.flush()
+    return bodies
+
+
+def _seed_coordinators(session: Session, summary: SeedSummary,
+                       bodies: dict[str, GoverningBody], password_hash: str) -> None:
+    for item in data.COORDINATORS:
+        role = "coordinator (all bodies)" if item["body"] is None else f"coordinator ({item['body']})"
+        summary.logins.append((item["email"], role))
+        if _get(session, User, email=item["email"]) is None:
+            session.add(User(email=item["email"], name=item["name"], role="coordinator",
+                             body=bodies.get(item["body"]) if item["body"] else None,
+                             language=item.get("language"), password_hash=password_hash))
+            summary.add("coordinators")
+
+
+def _seed_plans(session: Session, summary: SeedSummary,
+                bodies: dict[str, GoverningBody]) -> dict[str, Plan]:
+    plans = {}
+    for item in data.PLANS:
+        plan = _get(session, Plan, slug=item["slug"])
+        if plan is None:
+            fields = {k: v for k, v in item.items() if k not in ("body", "starts_on", "ends_on")}
+            plan = Plan(body=bodies[item["body"]], starts_on=_date(item["starts_on"]),
+                        ends_on=_date(item["ends_on"]), **fields)
+            session.add(plan)
+            summary.add("plans")
+        session.flush()
+        for period in data.PERIODS:
+            if _get(session, ReportingPeriod, plan_id=plan.id, label=period["label"]) is None:
+                session.add(ReportingPeriod(
+                    plan=plan, label=period["label"], starts_on=_date(period["starts_on"]),
+                    ends_on=_date(period["ends_on"]),
+                    deadline=dt.datetime.fromisoformat(period["deadline"]),
+                    status=period["status"]))
+                summary.add("reporting periods")
+        plans[item["slug"]] = plan
+    session.flush()
+    return plans
+
+
+def _seed_catalogue(session: Session, summary: SeedSummary,
+                    plan: Plan) -> dict[str, RecommendationFile]:
+    files = {}
+    for item in data.FILES:
+        existing = _get(session, RecommendationFile, plan_id=plan.id, title_en=item["title_en"])
+        if existing is None:
+            existing = catalogue.create_file(
+                session, plan, **{k: v for k, v in item.items() if k != "key"})
+            summary.add("recommendation files")
+        files[item["key"]] = existing
+    # The recommendations go through the importer, in monitor's own template format.
+    titles = {item["key"]: item["title_en"] for item in data.FILES}
+    rows = [
+        [rec["code"], rec["text_en"], rec["recommending_state"], rec["response"], rec["cycle"],
+         rec["session"], rec["document"], rec["text_ar"], rec["text_ckb"],
+         "; ".join(rec["themes"]), titles[rec["file"]], ""]
+        for rec in data.RECOMMENDATIONS
+    ]
+    preview = catalogue.preview_import(session, plan, tabular.write_csv(TEMPLATE_HEADER, rows),
+                                       "demo-catalogue.csv")
+    if not preview.ok:
+        raise RuntimeError(f"demo catalogue rejected: {preview.rejected}")
+    if preview.new or preview.updated:
+        catalogue.apply_import(session, plan, preview)
+        summary.add("recommendations", len(preview.new))
+    session.flush()
+    return files
+
+
+def _seed_organizations(session: Session, summary: SeedSummary,
+                        password_hash: str) -> dict[str, Organization]:
+    organizations = {}
+    for item in data.ORGANIZATIONS:
+        org = _get(session, Organization, email=item["email"])
+        if org is None:
+            org = Organization(**{k: v for k, v in item.items() if k != "users"})
+            session.add(org)
+            summary.add("organisations")
+        organizations[item["email"]] = org
+        for person in item["users"]:
+            label = "NGO administrator" if person["role"] == "ngo_admin" else "evaluator"
+            summary.logins.append((person["email"], f"{label} ({item['name'][:24]})"))
+            if _get(session, User, email=person["email"]) is None:
+                session.add(User(email=person["email"], name=person["name"], role=person["role"],
+                                 organization=org, language=item["preferred_language"],
+                                 password_hash=password_hash))
+                summary.add("NGO users")
+    session.flush()
+    return organizations
+
+
+def _seed_enrolment(session: Session, summary: SeedSummary, plan: Plan,
+                    files: dict[str, RecommendationFile],
+                    organizations: dict[str, Organization]) -> None:
+    for email, plans in data.MONITORED_FILES.items():
+        choice = plans.get(plan.slug)
+        if choice is None:
+            continue
+        org = organizations[email]
+        if _get(session, Invitation, organization_id=org.id, plan_id=plan.id) is None:
+            session.add(Invitation(organization=org, plan=plan, status="registered",
+                                   responded_at=utcnow()))
+            summary.add("registered invitations")
+        reasons = choice.get("decline_reasons", {})
+        for kind, keys in (("monitoring", choice["monitor"]), ("declined", choice["decline"])):
+            for key in keys:
+                if _get(session, FileChoice, organization_id=org.id, file_id=files[key].id):
+                    continue
+                session.add(FileChoice(organization_id=org.id, file_id=files[key].id,
+                                       choice=kind, reason=reasons.get(key)))
+                summary.add("file choices")
+    session.flush()
+
+
+def _seed_official_progress(session: Session, summary: SeedSummary, plan: Plan,
+                            files: dict[str, RecommendationFile]) -> None:
+    periods = {p.label: p for p in plan.periods}
+    codes = dict(session.execute(
+        sa.select(Recommendation.code, Recommendation.id).where(Recommendation.plan_id == plan.id)
+    ).all())
+    for item in data.OFFICIAL_PROGRESS:
+        if item["plan"] != plan.slug:
+            continue
+        period = periods[item["period"]]
+        file_id = files[item["file"]].id if item["level"] == "file" else None
+        rec_id = codes[item["code"]] if item["level"] == "recommendation" else None
+        level_key = "plan" if item["level"] == "plan" else (
+            f"file:{file_id}" if file_id else f"rec:{rec_id}")
+        if _get(session, OfficialProgress, period_id=period.id, level_key=level_key):
+            continue
+        session.add(OfficialProgress(
+            period=period, file_id=file_id, recommendation_id=rec_id, level_key=level_key,
+            measure=item["measure"], value=item["value"], status_score=item["status_score"],
+            source=item["source"], reported_on=_date(item["reported_on"])))
+        summary.add("official figures")
+    session.flush()
+
+
+def _seed_evaluations(session: Session, summary: SeedSummary, plan: Plan,
+                      files: dict[str, RecommendationFile],
+                      organizations: dict[str, Organization]) -> None:
+    """Submitted evaluations for the past periods, from the pattern in demo_data."""
+    pattern = data.EVALUATION_PATTERN
+    no_information = set(map(tuple, pattern["no_information"]))
+    periods = {p.label: p for p in plan.periods}
+    confidence = ("low", "medium", "high")
+    for email, plans in data.MONITORED_FILES.items():
+        choice = plans.get(plan.slug)
+        if choice is None:
+            continue
+        org = organizations[email]
+        author = next(u for u in org.users if u.role == "ngo_admin")
+        monitored = [files[key].id for key in choice["monitor"]]
+        recommendations = session.scalars(
+            sa.select(Recommendation).where(Recommendation.file_id.in_(monitored))
+            .order_by(Recommendation.sort_key)).all()
+        for label in pattern["periods"]:
+            period = periods[label]
+            base = pattern["base"][label]
+            for index, rec in enumerate(recommendations):
+                if rec.code not in base:
+                    continue
+                existing = session.scalar(sa.select(sa.func.count()).select_from(
+                    Evaluation).where(
+                    Evaluation.organization_id == org.id,
+                    Evaluation.recommendation_id == rec.id,
+                    Evaluation.period_id == period.id,
+                    Evaluation.counted.is_(True)))
+                if existing:
+                    continue
+                if (email, rec.code) in no_information:
+                    status = "no_information"
+                else:
+                    score = min(100, max(0, base[rec.code] + pattern["offset"].get(email, 0)))
+                    status = str(score)
+                snippet = data.ASSESSMENT_SNIPPETS[
+                    "no_information" if status == "no_information" else int(status)][0]
+                lang = org.preferred_language if org.preferred_language in snippet else "en"
+                answers = {
+                    "status": status,
+                    "confidence": confidence[index % 3],
+                    "assessment": snippet[lang],
+                    "information_date": period.ends_on.isoformat(),
+                }
+                evaluations.record_submitted(
+                    session, organization=org, recommendation=rec, period=period,
+                    answers=answers, user=author,
+                    submitted_at=dt.datetime.combine(period.ends_on, dt.time(9, 0)))
+                summary.add("submitted evaluations")
+    session.flush()

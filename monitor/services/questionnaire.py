@@ -80,8 +80,11 @@ Other constraints, display conditions (``relevant``), conditional ``required`` a
 from __future__ import annotations
 
 import copy
+import functools
 import io
+import itertools
 import math
+import operator
 import re
 import warnings
 import zipfile
@@ -134,7 +137,7 @@ MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
 MAX_ZIP_MEMBERS = 500
 MAX_COLUMNS = 200
 MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
-MAX_SCANNED_ROWS = 200_000  # rows looked at, empty ones included, per sheet
+MAX_SCANNED_ROWS = 1_048_576  # rows looked at, empty ones included (Excel's own limit)
 
 _NAME_RE = re.compile(r"^[^\W\d][\w.\-]*$")
 _MAX_NAME_LENGTH = 100
@@ -209,16 +212,16 @@ def default_questionnaire() -> dict[str, Any]:
             "status", "select_one",
             _t("حالة التنفيذ", "دۆخی جێبەجێکردن", "Implementation status"),
             hint=_t("إلى أي مدى نفّذت الحكومة هذه التوصية؟",
-                    "حکوومەت تا چ ڕادەیەک ئەم ڕاسپاردەیەی جێبەجێ کردووە؟",
+                    "حکومەت تا چ ڕادەیەک ئەم ڕاسپاردەیەی جێبەجێ کردووە؟",
                     "How far has the government implemented this recommendation?"),
             required=True, choices=status_choices, builtin=True,
         ),
         make_question(
             "government_actions", "text",
-            _t("الإجراءات الحكومية المرصودة", "ئەو کارانەی حکوومەت کە بەدی کراون",
+            _t("الإجراءات الحكومية المرصودة", "ئەو کارانەی حکومەت کە بەدی کراون",
                "Government actions observed"),
             hint=_t("صف القوانين أو السياسات أو البرامج أو غيرها من التدابير التي اتخذتها الحكومة.",
-                    "ئەو یاسا، سیاسەت، بەرنامە یان ڕێوشوێنانەی تر کە حکوومەت گرتوونیەتەبەر باس بکە.",
+                    "ئەو یاسا، سیاسەت، بەرنامە یان ڕێوشوێنانەی تر کە حکومەت گرتوونیەتەبەر باس بکە.",
                     "Describe the laws, policies, programmes or other measures the "
                     "government has taken."),
             builtin=True,
@@ -274,7 +277,7 @@ def default_questionnaire() -> dict[str, Any]:
             _t("الخطوات التالية الموصى بها", "هەنگاوە پێشنیارکراوەکانی داهاتوو",
                "Recommended next steps"),
             hint=_t("ما الذي ينبغي أن تفعله الحكومة أو الجهات الأخرى بعد ذلك؟",
-                    "حکوومەت یان لایەنەکانی تر دواتر چی بکەن؟",
+                    "حکومەت یان لایەنەکانی تر دواتر چی بکەن؟",
                     "What should the government or others do next?"),
             builtin=True,
         ),
@@ -777,13 +780,19 @@ def _read_sheet(worksheet, title: str) -> tuple[tuple, list[tuple[int, tuple]]]:
     rows: list[tuple[int, tuple]] = []
     if not width:
         return header, rows
-    for number, values in enumerate(
-            worksheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
-        if number > MAX_SCANNED_ROWS or len(rows) >= MAX_SHEET_ROWS:
+    # LibreOffice writes formatted empty rows down to row 1048576 and openpyxl fills the
+    # gaps with blank rows: drop blank rows with C-level iterators, not a Python loop.
+    blank = (None,) * width
+    values, probe = itertools.tee(itertools.islice(
+        worksheet.iter_rows(min_row=2, max_col=width, values_only=True), MAX_SCANNED_ROWS))
+    for number, row in itertools.compress(zip(itertools.count(2), values),
+                                          map(functools.partial(operator.ne, blank), probe)):
+        if not any(_cell_text(v) for v in row):
+            continue
+        if len(rows) >= MAX_SHEET_ROWS:
             raise _FatalImport(_("The sheet “%(sheet)s” has too many rows (the limit is "
                                  "%(limit)s).", sheet=title, limit=MAX_SHEET_ROWS))
-        if any(_cell_text(v) for v in values):
-            rows.append((number, tuple(values)))
+        rows.append((number, tuple(row)))
     return header, rows
 
 

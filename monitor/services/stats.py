@@ -131,6 +131,8 @@ def _distribution(hist: Mapping[int, int]) -> dict[int, int]:
     """Validate a histogram and return it with all five scores as keys, in scale order."""
     dist = dict.fromkeys(SCALE, 0)
     for score, count in hist.items():
+        if score is None:  # "no information" (a NULL score) is not a score: step 1
+            continue
         if isinstance(score, bool) or not isinstance(score, Integral) or int(score) not in dist:
             raise ValueError(f"score {score!r} is not on the scale {SCALE}")
         if isinstance(count, bool) or not isinstance(count, Integral) or count < 0:
@@ -201,8 +203,9 @@ def quartiles(hist: Mapping[int, int]) -> tuple[float, float, float] | None:
 def summarise(hist: Mapping[int, int]) -> RecommendationScore:
     """Figures for one recommendation from its histogram ``{score: number of NGOs}``.
 
-    Scores missing from the histogram count as 0. Raises ValueError for a score that is
-    not on SCALE or a count that is not a non-negative integer.
+    Scores missing from the histogram count as 0. A ``None`` key ("no information", a
+    NULL score in the database) is ignored. Raises ValueError for any other score that
+    is not on SCALE or a count that is not a non-negative integer.
 
     Quartiles: sort the n scores; quartile k lies at position 1 + k(n - 1)/4 (counting
     from 1) and is interpolated linearly between the two neighbouring scores when the
@@ -292,7 +295,8 @@ def krippendorff_alpha_ordinal(histograms: Iterable[Mapping[int, int]]) -> float
 
     Each histogram ``{value: number of coders}`` is one unit (a recommendation); each
     NGO is a coder and an NGO that did not rate a unit is missing data. Values may be
-    any ordered numbers (only their order matters); zero counts are ignored. Units with
+    any ordered numbers (only their order matters); zero counts and a ``None`` key ("no
+    information") are ignored. Units with
     fewer than 2 values are not pairable and are dropped.
 
     Returns None when alpha is undefined: no unit with 2 or more values, or no expected
@@ -307,6 +311,8 @@ def krippendorff_alpha_ordinal(histograms: Iterable[Mapping[int, int]]) -> float
     for hist in histograms:
         items = []
         for value, count in hist.items():
+            if value is None:  # "no information" is missing data
+                continue
             if isinstance(count, bool) or not isinstance(count, Integral) or count < 0:
                 raise ValueError(f"count for value {value!r} must be a non-negative integer")
             if not isinstance(value, Real) or (isinstance(value, float) and math.isnan(value)):

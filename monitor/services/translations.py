@@ -27,12 +27,17 @@ def compile_catalogues(translations: Path, *, force: bool = False) -> list[Path]
     return written
 
 
+def extract(top: Path, pot: Path) -> None:
+    """Collect msgids from code and templates (babel.cfg) into `pot`."""
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(top / "babel.cfg"), "-k",
+                                "_l", "--no-location", "--sort-output", "-o", str(pot), str(top)])
+
+
 def extract_and_update(top: Path) -> None:
-    """Collect msgids from code and templates into messages.pot, then merge into each .po."""
+    """Collect msgids into translations/messages.pot, then merge into each .po."""
     pot = top / "translations" / "messages.pot"
+    extract(top, pot)
     cli = CommandLineInterface()
-    cli.run(["pybabel", "-q", "extract", "-F", str(top / "babel.cfg"), "-k", "_l",
-             "--no-location", "--sort-output", "-o", str(pot), str(top)])
     for lang in LANGUAGES:
         po = top / "translations" / lang / "LC_MESSAGES" / "messages.po"
         command = "update" if po.exists() else "init"

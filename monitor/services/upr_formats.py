@@ -76,6 +76,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .tabular import (
     DEFAULT_MAX_BYTES,
@@ -145,7 +146,7 @@ _NUMBERED_PARSE_RE = re.compile(r"^(\d+\.\d+(?:\.\d+)?)\.?\s+(.*)$", re.S)
 
 _RESPONSES: dict[str, Response] = {
     "supported": "supported",
-    
+    "accepted": "supported",
     "noted": "noted",
 }
 
@@ -176,6 +177,10 @@ _TYPOGRAPHY = str.maketrans(
 
 @dataclass
 class RecommendationRow:
+    """One recommendation as read from a file.  ``row_number`` is the
+    spreadsheet row (or text line) the user sees; ``code`` is None in UPR Info
+    exports; ``response`` is None in the UN numbered list."""
+
     row_number: int
     code: str | None
     text_en: str
@@ -198,6 +203,9 @@ class RecommendationRow:
 
 @dataclass
 class Rejection:
+    """A row left out of the import; ``message`` is translated and names the
+    row."""
+
     row_number: int
     field: str
     message: str
@@ -205,6 +213,14 @@ class Rejection:
 
 @dataclass
 class ParsedCatalogue:
+    """Result of :func:`parse_recommendations`.
+
+    ``skipped`` counts UPR Info rows for other States under review and
+    ``skipped_reason`` explains it (empty when nothing was skipped);
+    ``ignored_columns`` lists template columns that were not recognised;
+    ``encoding`` is how the file was decoded (``"xlsx"`` for workbooks).
+    """
+
     format: Literal["template", "upr_info", "numbered_list"]
     rows: list[RecommendationRow] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
@@ -520,9 +536,12 @@ def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
         shown = ", ".join(f"{name} ({count})" for name, count in listed[:5])
         if len(listed) > 5:
             shown += ", …"
-        reason = _(
-            "%(count)d rows concern other States under review than %(state)s and were skipped: %(states)s.",
-            count=skipped,
+        reason = ngettext(
+            "%(num)d row was skipped because it concerns another State under review, "
+            "not %(state)s: %(states)s.",
+            "%(num)d rows were skipped because they concern other States under review, "
+            "not %(state)s: %(states)s.",
+            skipped,
             state=state_under_review,
             states=shown,
         )
