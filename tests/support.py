@@ -33,6 +33,21 @@ def shared_data(name: str) -> Path:
     return path
 
 
+def base_config(tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 9,  # tests that send mail start a real SMTP server and set the port
+        "MONITOR_MAIL_OUTBOX": "",
+        "MAIL_DEFAULT_SENDER": "monitor@test.example",
+        "MONITOR_BASE_URL": "http://localhost",
+        "MONITOR_ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

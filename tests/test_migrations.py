@@ -8,10 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from conftest import base_config
 from monitor import TOP, create_app
 from monitor.extensions import db
-from support import DATABASE_URL
+from support import base_config, DATABASE_URL
 
 
 def _fresh_url(tmp_path, worker_id: str) -> str:  # noqa: ANN001
