@@ -32,6 +32,8 @@ class Config:
     MONITOR_ATTACHMENT_MAX_MB = 10
     MONITOR_IMPORT_MAX_MB = 20
     MONITOR_ATTACHMENT_DIR: str | None = None  # default: instance/attachments
+    MONITOR_IMPORT_DIR: str | None = None  # staged uploads awaiting confirmation; default instance/imports
+    MONITOR_STATE_UNDER_REVIEW = "Iraq"  # UPR Info exports: rows for other States are skipped
     MONITOR_TIMEZONE = "Asia/Baghdad"
 
     # Web.

@@ -1,0 +1,126 @@
+"""`flask catalogue ...`: import and export a plan's recommendations (thin calls into
+services.catalogue, the same code path as the web upload and the demo)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..i18n import LANGUAGES
+from ..models import Plan
+from ..services import catalogue as service
+from ..services.upr_formats import template_csv, template_xlsx
+
+_LANG = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                     help="Language of the messages.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(catalogue)
+
+
+@click.group()
+def catalogue() -> None:
+    """Import and export the recommendations of a plan."""
+
+
+def _plan(slug: str) -> Plan:
+    plan = db.session.scalar(sa.select(Plan).where(Plan.slug == slug))
+    if plan is None:
+        raise click.ClickException(_("No plan has the short name %(slug)s.", slug=slug))
+    return plan
+
+
+def _echo_preview(preview: service.ImportPreview, verbose: bool) -> None:
+    counts = preview.counts()
+    click.echo(_("Format: %(format)s", format=preview.format))
+    click.echo(_("New: %(new)d · Updated: %(updated)d · Unchanged: %(unchanged)d · "
+                 "Rejected: %(rejected)d · Skipped: %(skipped)d", **counts))
+    if preview.skipped_reason:
+        click.echo(preview.skipped_reason)
+    if preview.ignored_columns:
+        click.echo(_("Ignored columns: %(columns)s",
+                     columns=", ".join(preview.ignored_columns)))
+    labels = service.field_labels()
+    shown = preview.updated if verbose else preview.updated[:20]
+    for item in shown:
+        click.echo("  ~ " + _("row %(row)d (%(code)s): %(fields)s", row=item.row.row_number,
+                              code=item.code or "-",
+                              fields=", ".join(labels.get(f, f) for f in item.fields)))
+    if len(shown) < len(preview.updated):
+        click.echo("  " + _("and %(num)d more", num=len(preview.updated) - len(shown)))
+    for rejection in preview.rejected:
+        click.echo("  ! " + rejection.message, err=True)
+
+
+@catalogue.command("import")
+@click.option("--plan", "plan_slug", required=True, help="Short name (slug) of the plan.")
+@click.option("--yes", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--verbose", is_flag=True, help="List every updated row.")
+@_LANG
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(plan_slug: str, yes: bool, verbose: bool, lang: str, path: Path) -> None:
+    """Import recommendations from FILE (monitor's template as CSV or XLSX, a UPR Info
+    export, or the UN report's numbered list): shows a preview, then asks to apply it."""
+    with force_locale(lang):
+        plan = _plan(plan_slug)
+        try:
+            service.check_import_size(path.stat().st_size)  # before reading it
+            preview = service.preview_import(db.session, plan, path.read_bytes(), path.name)
+        except service.CatalogueError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+        _echo_preview(preview, verbose)
+        if not preview.ok:
+            db.session.rollback()
+            raise click.ClickException(_(
+                "Nothing was imported: %(count)d rows are rejected. Correct the file and "
+                "import it again.", count=preview.rejected_rows))
+        if not preview.has_changes:
+            click.echo(_("Nothing to change: the catalogue already holds every row of this "
+                         "file."))
+            return
+        if not yes and not click.confirm(_("Apply these changes?"), default=False):
+            db.session.rollback()
+            click.echo(_("Nothing was changed."))
+            return
+        service.apply_import(db.session, plan, preview)
+        db.session.commit()
+        counts = preview.counts()
+        click.echo(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.",
+                     new=counts["new"], updated=counts["updated"],
+                     unchanged=counts["unchanged"]))
+
+
+@catalogue.command("export")
+@click.option("--plan", "plan_slug", required=True, help="Short name (slug) of the plan.")
+@click.option("--format", "kind", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="Default: from the file name's extension.")
+@_LANG
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_command(plan_slug: str, kind: str | None, lang: str, path: Path) -> None:
+    """Write the plan's recommendations in use to FILE, in monitor's template format (to
+    edit and import again)."""
+    with force_locale(lang):
+        plan = _plan(plan_slug)
+        kind = kind or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+        path.write_bytes(service.export_catalogue(db.session, plan, kind))
+        click.echo(_("Written: %(path)s", path=str(path)))
+
+
+@catalogue.command("template")
+@click.option("--format", "kind", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="Default: from the file name's extension.")
+@_LANG
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def template_command(kind: str | None, lang: str, path: Path) -> None:
+    """Write an empty import template (header and one example row) to FILE."""
+    with force_locale(lang):
+        kind = kind or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+        path.write_bytes(template_xlsx() if kind == "xlsx" else template_csv())
+        click.echo(_("Written: %(path)s", path=str(path)))
