@@ -40,6 +40,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TOP / "translations"))
     app.config["SECRET_KEY"] = _secret_key(app)
 
+    if app.config.get("MONITOR_PROXIES"):
+        # Behind a reverse proxy: take the client's address and scheme from its headers,
+        # so that rate limits count per client and not per proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["MONITOR_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -114,3 +121,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, catalogue_bp, enrolment_bp, evaluation_bp, reports_bp, api_bp):
         app.register_blueprint(bp)
+
+    from .audit.routes import bp as audit_bp
+
+    app.register_blueprint(audit_bp)

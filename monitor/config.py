@@ -20,6 +20,10 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "monitor@localhost"
     MONITOR_MAIL_OUTBOX: str | None = None
+    MAIL_TIMEOUT = 30  # seconds per SMTP exchange
+    # A sender claims a chunk of queued mail for this long, so that two senders (web and
+    # CLI, two hosts, a double click) never send the same message.
+    MONITOR_MAIL_CLAIM_MINUTES = 10
     # Links in emails are built from this, because mail is also sent from the CLI.
     MONITOR_BASE_URL = "http://127.0.0.1:5000"
 
@@ -37,6 +41,7 @@ class Config:
     MONITOR_TIMEZONE = "Asia/Baghdad"
 
     # Web.
+    MONITOR_PROXIES = 0  # number of reverse proxies in front (1 behind nginx): enables ProxyFix
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

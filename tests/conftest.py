@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from monitor import TOP, create_app
 from monitor.extensions import db
 from monitor.services import translations
 
-from support import DATABASE_URL, base_config  # noqa: F401  (re-exported for tests)
+from support import DATABASE_URL, FreshContextClient, base_config  # noqa: F401  (re-exported)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,6 +38,7 @@ def _migrate(app) -> None:  # noqa: ANN001
     # migrations build the same schema.
     with app.app_context():
         db.create_all()
+        db.engine.dispose()  # no pooled connection left to be garbage-collected open
 
 
 @pytest.fixture(scope="session")
@@ -84,16 +84,6 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
         path = tmp_path / "monitor.db"
         shutil.copyfile(database_template, path)
         yield f"sqlite:///{path}"
-
-
-class FreshContextClient(FlaskClient):
-    """Each request runs in its own app context, as in production: its own `g` (so that
-    Flask-Login loads the user afresh) and its own database session. Tests commit their
-    setup first and re-read what a request changed."""
-
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

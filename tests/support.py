@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from monitor import TOP
 from monitor.extensions import db
@@ -46,6 +47,16 @@ def base_config(tmp_path: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
     }
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` (so that
+    Flask-Login loads the user afresh) and its own database session. Tests commit their
+    setup first and re-read what a request changed."""
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import factories as make
 from monitor.extensions import db
 from support import PASSWORD
 
-from browser_support import no_horizontal_overflow, shot
+from browser.browser_support import no_horizontal_overflow, shot
 
 
 @pytest.mark.parametrize("lang, direction", [("ar", "rtl"), ("ckb", "rtl"), ("en", "ltr")])
