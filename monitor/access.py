@@ -20,7 +20,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from .extensions import db, login_manager
@@ -45,6 +45,8 @@ RULES: dict[str, dict[str, str]] = {
     "evaluation.approve": {"ngo_admin": "org"},
     "evaluation.review": {"coordinator": "body"},
     "attachment.download": {"coordinator": "body", "ngo_admin": "org", "evaluator": "org"},
+    "questionnaire.manage": {"coordinator": "body"},
+    "questionnaire.view": {"coordinator": "body", "ngo_admin": "enrolled", "evaluator": "enrolled"},
     # Results.
     "official.manage": {"coordinator": "body"},
     "reports.view": {"coordinator": "body"},
@@ -83,6 +85,8 @@ def requires(action: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if action != PUBLIC:
                 if not current_user.is_authenticated:
+                    if request.path.startswith("/api/"):
+                        abort(401)  # JSON, never a redirect to the sign-in page
                     return login_manager.unauthorized()
                 if current_user.role not in RULES[action]:
                     abort(403)

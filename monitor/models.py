@@ -262,6 +262,10 @@ class Invitation(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[dt.datetime | None]
     responded_at: Mapped[dt.datetime | None]
+    #: Reminders queued so far, and when the last one was.
+    reminder_count: Mapped[int] = mapped_column(default=0)
+    last_reminded_at: Mapped[dt.datetime | None]
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     organization: Mapped[Organization] = relationship()
     plan: Mapped[Plan] = relationship()
@@ -279,6 +283,8 @@ class EvaluatorInvitation(db.Model):
     expires_at: Mapped[dt.datetime | None]
     invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: pending | accepted | revoked
+    accepted_at: Mapped[dt.datetime | None]
 
     organization: Mapped[Organization] = relationship()
 
@@ -319,11 +325,15 @@ class JoinRequest(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default="pending")
     reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: pending | approved | rejected; who decided and when.
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     plan: Mapped[Plan] = relationship()
 
 
-EMAIL_STATUSES = ("queued", "sent", "failed")
+#: "cancelled": a queued message superseded before it was sent (e.g. by a resent link).
+EMAIL_STATUSES = ("queued", "sent", "failed", "cancelled")
 
 
 class OutgoingEmail(db.Model):
@@ -337,6 +347,7 @@ class OutgoingEmail(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"), index=True)
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan.id"), index=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(500))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
@@ -346,6 +357,11 @@ class OutgoingEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    #: A sender claims a chunk of queued messages until this time, so that two senders
+    #: (the CLI and the web, or a double click) never send the same message; a claim
+    #: left by a killed process lapses and the message is sent by the next run.
+    claimed_until: Mapped[dt.datetime | None]
+    claim: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 # --- Evaluation ------------------------------------------------------------------------
@@ -382,7 +398,10 @@ class Evaluation(db.Model):
         sa.CheckConstraint(
             "status_score IS NULL OR status_score IN (0, 25, 50, 75, 100)", name="status_score"
         ),
-        sa.Index("ix_evaluation_period_counted_rec", "period_id", "counted", "recommendation_id"),
+        # Covering index for aggregation: the comparison's one pass (GROUP BY
+        # recommendation_id, status_score for a period's counted rows) reads only this index.
+        sa.Index("ix_evaluation_period_counted_rec_score", "period_id", "counted",
+                 "recommendation_id", "status_score"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
@@ -401,6 +420,9 @@ class Evaluation(db.Model):
     pseudonymous: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    #: The evaluator who last sent it to the NGO administrator (told when it is returned).
+    sent_for_approval_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -468,6 +490,10 @@ class Attachment(db.Model):
     visibility: Mapped[str] = mapped_column(sa.String(12), default="organization")
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The questionnaire's `file` question this document answers (default: evidence_files).
+    question: Mapped[str | None] = mapped_column(sa.String(100))
+
+    evaluation: Mapped[Evaluation] = relationship()
 
 
 # --- Official progress and results -----------------------------------------------------

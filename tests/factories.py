@@ -187,3 +187,113 @@ def invitation(org: Organization, target: Plan, *, status: str = "pending",
     db.session.add(item)
     db.session.flush()
     return item
+
+
+# --- two worlds (tests/test_access_matrix.py, tests/test_attacks.py) -------------------------
+
+#: Evidence used by the worlds (a minimal PDF, recognised by its content).
+WORLD_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class World:
+    """Everything one governing body and one organisation own, built with the real
+    services where they exist: the body's coordinator and open plan (periods labelled
+    `periods`, files, recommendations), an organisation enrolled in it with an
+    administrator, an evaluator and a second evaluator (`member`), a submitted evaluation
+    with an attachment visible to the coordinator, a draft, official progress, a pending
+    invitation of a second organisation, a join request, a pending evaluator invitation,
+    the audit events all of this wrote, and live tokens (`join_token`, `team_token`,
+    `reset_token`).
+
+    `text` is put in every free-text field (titles, names, answers, reasons...), so that
+    one world can carry attack payloads; `marker` makes every name of this world unique,
+    so that a page of the other world can be searched for a leak. Organisations are named
+    with `org_marker` instead: they form a directory that every coordinator shares."""
+
+    def __init__(self, marker: str, org_marker: str, *, text: str = "",
+                 periods: tuple[str, ...] = ("2023", "2024")) -> None:
+        from monitor.models import EvaluatorInvitation, JoinRequest, utcnow
+        from monitor.services import accounts
+        from monitor.services import attachments as attachment_service
+        from monitor.services import evaluations as evaluation_service
+        from monitor.services import invitations as invitation_service
+        from monitor.services import enrolment as enrolment_service
+        from monitor.tokens import new_nonce
+
+        low, org_low = marker.lower(), org_marker.lower()
+        words = f"{marker} {text}".strip()
+        org_words = f"{org_marker} {text}".strip()
+        self.marker, self.org_marker = marker, org_marker
+        self.body = body()
+        self.body.name_en = self.body.name_ar = self.body.name_ckb = f"{words} body"
+        self.plan = plan(self.body, periods=periods, recommendations_per_file=4)
+        for lang in ("ar", "ckb", "en"):
+            setattr(self.plan, f"title_{lang}", f"{words} plan {lang}")
+            setattr(self.plan, f"description_{lang}", f"{words} description {lang}")
+        for rf in self.plan.files:
+            for lang in ("ar", "ckb", "en"):
+                setattr(rf, f"title_{lang}", f"{words} file {rf.position} {lang}")
+            for rec in rf.recommendations:
+                for lang in ("ar", "ckb", "en"):
+                    setattr(rec, f"text_{lang}", f"{words} recommendation {rec.code} {lang}")
+                rec.themes = f"{words} theme"
+                rec.responsible_bodies = f"{words} ministry"
+        self.period, self.previous = self.plan.periods[-1], self.plan.periods[0]
+        self.file = self.plan.files[0]
+        self.rec, self.fresh_rec, self.draft_rec = self.file.recommendations[:3]
+        self.coordinator = coordinator(self.body, email=f"coordinator@{low}.example")
+        self.coordinator.name = f"{words} coordinator"
+        self.org = organization(f"{org_words} NGO")
+        self.org.email = f"ngo@{org_low}.example"
+        self.admin = ngo_user(self.org, "ngo_admin", email=f"admin@{low}.example")
+        self.evaluator = ngo_user(self.org, "evaluator", email=f"evaluator@{low}.example")
+        self.member = ngo_user(self.org, "evaluator", email=f"member@{low}.example")
+        for person in (self.admin, self.evaluator, self.member):
+            person.name = f"{words} {person.role}"
+        self.invitation = enrol(self.org, self.plan)
+        self.invitation.nonce = new_nonce()
+        self.invited_org = organization(f"{org_words} invited NGO")
+        self.invited_org.email = f"invited@{org_low}.example"
+        self.pending = invitation(self.invited_org, self.plan)
+        self.join_request = JoinRequest(plan_id=self.plan.id, name=f"{words} applicant",
+                                        email=f"applicant@{low}.example", status="pending",
+                                        registration_number=f"{marker}-1")
+        self.evaluator_invitation = EvaluatorInvitation(
+            organization_id=self.org.id, email=f"new-evaluator@{low}.example",
+            nonce=new_nonce(), status="pending", invited_by_id=self.admin.id,
+            expires_at=utcnow() + dt.timedelta(days=14))
+        db.session.add_all([self.join_request, self.evaluator_invitation])
+        db.session.flush()
+
+        answers = dict(COMPLETE_ANSWERS, assessment=f"{words} assessment",
+                       government_actions=f"{words} actions")
+        self.evaluation = evaluation_service.start(
+            db.session, organization_id=self.org.id, recommendation=self.rec,
+            period=self.period, user=self.evaluator, answers=answers)
+        self.attachment = attachment_service.store(
+            db.session, self.evaluation, data=WORLD_PDF, filename=f"{words} evidence.pdf",
+            visibility="coordinator", user=self.evaluator)
+        db.session.flush()
+        evaluation_service.submit(db.session, self.evaluation, None,
+                                  expected_version=self.evaluation.version, user=self.admin)
+        self.draft = evaluation_service.start(
+            db.session, organization_id=self.org.id, recommendation=self.draft_rec,
+            period=self.period, user=self.evaluator, answers=answers)
+        self.official = official(self.period, 40.0, source=f"{words} official report")
+        db.session.flush()
+        self.join_token = invitation_service.token_for(self.pending)
+        self.team_token = enrolment_service.evaluator_link(self.evaluator_invitation).rsplit(
+            "/", 1)[-1]
+        self.reset_token = accounts.reset_token(self.admin)
+
+    def users(self) -> dict[str, User]:
+        return {"coordinator": self.coordinator, "ngo_admin": self.admin,
+                "evaluator": self.evaluator}
+
+
+def worlds(text_a: str = "") -> tuple[World, World]:
+    """World A (its free text carrying `text_a`) and world B, committed."""
+    a = World("Alpha", "Aleph", text=text_a, periods=("2023", "2024"))
+    b = World("Zeta", "Ypsilon", periods=("2025", "2026"))
+    db.session.commit()
+    return a, b

@@ -1,39 +1,569 @@
-"""Evaluators' work: one evaluation per organisation, recommendation and period."""
+"""Evaluators' work: one evaluation per organisation, recommendation and period; the NGO
+administrator's approval; the coordinator's review; questionnaires and offline data.
+Thin: every decision is in services.evaluations / attachments / questionnaires."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, render_template
-from flask_login import current_user
+import io
 
-from ..access import plans_for, requires
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ..access import ensure, in_scope, requires
 from ..extensions import db
-from ..models import FileChoice, Recommendation, RecommendationFile
+from ..i18n import current_language
+from ..models import (Attachment, Evaluation, OutgoingEmail, Plan, Recommendation,
+                      ReportingPeriod)
+from ..services import attachments as attachment_service
+from ..services import evaluations as service
+from ..services import mailer
+from ..services import questionnaires as questionnaire_service
+from ..services.questionnaire import localized as q_localized
+from .forms import (AnswersImportForm, AttachmentForm, ClarificationForm,
+                    QuestionnaireImportForm, ReturnForm, VisibilityForm, answers_from,
+                    version_from)
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.app_template_filter("qtext")
+def qtext(labels) -> str:  # noqa: ANN001
+    """A questionnaire text (label, hint, choice) in the page's language."""
+    return q_localized(labels, current_language())[0]
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+# Built once: loader options are costly to build on every request.
+_FULL = (joinedload(Evaluation.period).joinedload(ReportingPeriod.plan),
+         joinedload(Evaluation.recommendation))
+_LIGHT = (joinedload(Evaluation.period).joinedload(ReportingPeriod.plan)
+          .load_only(Plan.id, Plan.body_id, Plan.slug, Plan.status),
+          joinedload(Evaluation.recommendation)
+          .load_only(Recommendation.id, Recommendation.plan_id, Recommendation.file_id,
+                     Recommendation.code, Recommendation.retired_at))
+
+
+_BY_ID = {
+    light: sa.select(Evaluation).where(Evaluation.id == sa.bindparam("evaluation_id"))
+    .options(*(_LIGHT if light else _FULL))
+    for light in (False, True)
+}
+
+
+def _evaluation(evaluation_id: int, action: str = "evaluation.work", *,
+                light: bool = False) -> Evaluation:
+    """One query for what every action checks (period and plan open, recommendation);
+    `light` leaves the long texts out (actions that only redirect)."""
+    evaluation = db.session.scalars(_BY_ID[light], {"evaluation_id": evaluation_id}).first()
+    return ensure(action, evaluation)
+
+
+def _done() -> dict[str, str]:
+    """Messages after a redirect, named in the URL: a save rewrites no session cookie."""
+    return {
+        "saved": _("Draft saved."),
+        "sent": _("Sent to your organisation's administrator for approval."),
+        "submitted": _("Submitted to the coordinator. The receipt of this version is shown "
+                       "under “Versions submitted to the coordinator”."),
+        "late": _("Submitted to the coordinator. The deadline had passed: the submission is "
+                  "marked late."),
+        "returned": _("Returned to the evaluator with your comment."),
+    }
+
+
+def _target(period_id: int, recommendation_id: int) -> tuple[ReportingPeriod, Recommendation]:
+    period = db.session.get(ReportingPeriod, period_id)
+    recommendation = db.session.get(Recommendation, recommendation_id)
+    try:
+        service.check_scope(db.session, current_user.organization_id, recommendation, period)
+    except service.NotFound:
+        abort(404)
+    if not in_scope(current_user, "questionnaire.view", period):
+        abort(404)  # the organisation is not (or no longer) registered for the plan
+    return period, recommendation
+
+
+def _send(emails: list[OutgoingEmail]) -> None:
+    if emails:
+        mailer.send_queued(db.session, emails)
+
+
+def _lang() -> str:
+    return current_language()
+
+
+def _page(evaluation: Evaluation | None, period: ReportingPeriod, recommendation: Recommendation,
+          *, values: dict | None = None, errors: dict | None = None,
+          conflict: service.StaleVersion | None = None, status: int = 200,
+          return_form: ReturnForm | None = None, attachment_form: AttachmentForm | None = None):
+    definition = questionnaire_service.current_definition(db.session, period.plan)
+    file_questions = [q for q in definition["questions"] if q["type"] == "file"]
+    attachment_form = attachment_form or AttachmentForm()
+    attachment_form.question.choices = [SelectChoice(q["name"], qtext(q["label"]) or q["name"])
+                                        for q in file_questions]
+    editable = (service.is_editable(evaluation, current_user)
+                and period.accepts_submissions)
+    previous = None
+    if evaluation is None or (editable and not evaluation.answers):
+        previous = service.previous_answers(db.session, current_user.organization_id,
+                                            recommendation, period)
+    return render_template(
+        "evaluation/edit.html", evaluation=evaluation, period=period, plan=period.plan,
+        recommendation=recommendation, definition=definition,
+        values=values if values is not None else (evaluation.answers if evaluation else {}),
+        errors=errors or {}, conflict=conflict, editable=editable,
+        attachments=(attachment_service.for_evaluation(db.session, evaluation)
+                     if evaluation else []),
+        revisions=evaluation.revisions if evaluation else [],
+        notes=service.notes(db.session, evaluation) if evaluation else [],
+        return_form=return_form or ReturnForm(), attachment_form=attachment_form,
+        visibility_form=VisibilityForm(), file_questions=file_questions,
+        previous_available=bool(previous), state_labels=service.STATE_LABELS,
+        done=_done().get(request.args.get("done", "")) if status == 200 else None,
+    ), status
+
+
+def _refused(exc: service.EvaluationError, evaluation: Evaluation | None,
+             period: ReportingPeriod, recommendation: Recommendation, values: dict | None):
+    """Re-render the page with the user's input and the reason; nothing was saved."""
+    db.session.rollback()
+    if isinstance(exc, service.NotFound):
+        abort(404)
+    if isinstance(exc, service.AlreadySubmitted):
+        flash(exc.message, "info")
+        return redirect(url_for(".edit", evaluation_id=exc.evaluation.id))
+    flash(exc.message, "error")
+    if evaluation is not None:
+        evaluation = db.session.get(Evaluation, evaluation.id)
+    conflict = exc if isinstance(exc, service.StaleVersion) else None
+    if conflict is not None and conflict.saved is not None:
+        evaluation = conflict.saved
+    errors = exc.errors if isinstance(exc, service.InvalidAnswers) else None
+    return _page(evaluation, period, recommendation, values=values, errors=errors,
+                 conflict=conflict, status=exc.status)
+
+
+# --- the evaluator's home ----------------------------------------------------------------
 
 
 @bp.route("/")
 @requires("evaluation.work")
 def home():
-    plans = db.session.scalars(plans_for(current_user)).all()
-    monitored = db.session.scalars(
-        sa.select(RecommendationFile)
-        .join(FileChoice, FileChoice.file_id == RecommendationFile.id)
-        .where(
-            FileChoice.organization_id == current_user.organization_id,
-            FileChoice.choice == "monitoring",
-            RecommendationFile.retired_at.is_(None),
-        )
-        .order_by(RecommendationFile.plan_id, RecommendationFile.position)
-    ).all()
-    recommendations = {
-        f.id: db.session.scalars(
-            sa.select(Recommendation)
-            .where(Recommendation.file_id == f.id, Recommendation.retired_at.is_(None))
-            .order_by(Recommendation.sort_key)
-        ).all()
-        for f in monitored
-    }
+    state = request.args.get("state") or None
+    if state not in (None, "not_started", *service.STATE_LABELS):
+        state = None
+    page = request.args.get("page", 1, type=int) or 1
+    blocks = service.overview(db.session, current_user.organization_id, state=state,
+                              page=max(page, 1))
+    return render_template("evaluation/home.html", blocks=blocks, state=state, page=page,
+                           pages=max((b.pages for b in blocks), default=1),
+                           state_labels=service.STATE_LABELS)
+
+
+# --- one evaluation ------------------------------------------------------------------------
+
+
+@bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>")
+@requires("evaluation.work")
+def begin(period_id: int, recommendation_id: int):
+    period, recommendation = _target(period_id, recommendation_id)
+    existing = service.find(db.session, current_user.organization_id, recommendation.id,
+                            period.id)
+    if existing is not None:
+        return redirect(url_for(".edit", evaluation_id=existing.id))
+    return _page(None, period, recommendation)
+
+
+@bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>", methods=["POST"])
+@requires("evaluation.work")
+def create(period_id: int, recommendation_id: int):
+    period, recommendation = _target(period_id, recommendation_id)
+    raw = answers_from(request.form, questionnaire_service.current_definition(
+        db.session, period.plan))
+    try:
+        evaluation = service.create_draft(
+            db.session, organization_id=current_user.organization_id,
+            recommendation=recommendation, period=period, raw=raw, user=current_user,
+            lang=_lang())
+    except service.EvaluationError as exc:
+        return _refused(exc, None, period, recommendation, raw)
+    db.session.commit()
+    flash(_("Draft saved."), "success")
+    return redirect(url_for(".edit", evaluation_id=evaluation.id))
+
+
+@bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>/copy-previous",
+          methods=["POST"])
+@requires("evaluation.work")
+def copy_previous(period_id: int, recommendation_id: int):
+    period, recommendation = _target(period_id, recommendation_id)
+    try:
+        evaluation = service.start_from_previous(
+            db.session, organization_id=current_user.organization_id,
+            recommendation=recommendation, period=period, user=current_user, lang=_lang())
+    except service.EvaluationError as exc:
+        return _refused(exc, None, period, recommendation, None)
+    db.session.commit()
+    flash(_("A draft was started from your organisation's answers of the previous period. "
+            "Please check and update every answer."), "success")
+    return redirect(url_for(".edit", evaluation_id=evaluation.id))
+
+
+@bp.route("/<int:evaluation_id>")
+@requires("evaluation.work")
+def edit(evaluation_id: int):
+    evaluation = _evaluation(evaluation_id)
+    return _page(evaluation, evaluation.period, evaluation.recommendation)
+
+
+def _answer_action(evaluation_id: int, action, done):  # noqa: ANN001, ANN202
+    evaluation = _evaluation(evaluation_id, light=True)
+    period, recommendation = evaluation.period, evaluation.recommendation
+    definition = questionnaire_service.current_definition(db.session, period.plan)
+    raw = answers_from(request.form, definition)
+    try:
+        result = action(evaluation, raw, version_from(request.form))
+    except service.EvaluationError as exc:
+        return _refused(exc, evaluation, period, recommendation, raw)
+    db.session.commit()
+    return redirect(url_for(".edit", evaluation_id=evaluation_id, done=done(result)))
+
+
+@bp.route("/<int:evaluation_id>/save", methods=["POST"])
+@requires("evaluation.work")
+def save(evaluation_id: int):
+    return _answer_action(evaluation_id, lambda ev, raw, version: service.save(
+        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang()),
+        lambda _result: "saved")
+
+
+@bp.route("/<int:evaluation_id>/send", methods=["POST"])
+@requires("evaluation.work")
+def send_for_approval(evaluation_id: int):
+    return _answer_action(evaluation_id, lambda ev, raw, version: service.send_for_approval(
+        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang()),
+        lambda _result: "sent")
+
+
+@bp.route("/<int:evaluation_id>/submit", methods=["POST"])
+@requires("evaluation.approve")
+def submit(evaluation_id: int):
+    comment = request.form.get("comment")
+    return _answer_action(evaluation_id, lambda ev, raw, version: service.submit(
+        db.session, ev, raw, expected_version=version, user=current_user, comment=comment,
+        lang=_lang()), lambda revision: "late" if revision.late else "submitted")
+
+
+@bp.route("/<int:evaluation_id>/return", methods=["POST"])
+@requires("evaluation.approve")
+def return_(evaluation_id: int):
+    evaluation = _evaluation(evaluation_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        flash(_("Please write a comment for the evaluator."), "error")
+        return _page(evaluation, evaluation.period, evaluation.recommendation, status=422,
+                     return_form=form)
+    try:
+        emails = service.return_to_evaluator(
+            db.session, evaluation, comment=form.comment.data,
+            expected_version=version_from(request.form), user=current_user)
+    except service.EvaluationError as exc:
+        return _refused(exc, evaluation, evaluation.period, evaluation.recommendation, None)
+    db.session.commit()
+    _send(emails)
+    return redirect(url_for(".edit", evaluation_id=evaluation_id, done="returned"))
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+@bp.route("/<int:evaluation_id>/attachments", methods=["POST"])
+@requires("evaluation.work")
+def upload(evaluation_id: int):
+    evaluation = _evaluation(evaluation_id)
+    period, recommendation = evaluation.period, evaluation.recommendation
+    form = AttachmentForm()
+    form.question.choices = [SelectChoice(q["name"]) for q in questionnaire_service
+                             .current_definition(db.session, period.plan)["questions"]
+                             if q["type"] == "file"]
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors)
+              or _("Please choose a file to attach."), "error")
+        return _page(evaluation, period, recommendation, status=400, attachment_form=form)
+    try:
+        service.check_editable(db.session, evaluation, current_user)
+        data = form.file.data.read(attachment_service.max_bytes() + 1)
+        attachment = attachment_service.store(
+            db.session, evaluation, data=data, filename=form.file.data.filename,
+            visibility=form.visibility.data, question=form.question.data or None,
+            user=current_user)
+    except service.EvaluationError as exc:
+        return _refused(exc, evaluation, period, recommendation, None)
+    except attachment_service.AttachmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _page(db.session.get(Evaluation, evaluation_id), period, recommendation,
+                     status=exc.status)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        attachment_service.discard(attachment)
+        raise
+    flash(_("Document attached."), "success")
+    return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
+
+
+def _own_attachment(evaluation_id: int, attachment_id: int) -> tuple[Evaluation, Attachment]:
+    evaluation = _evaluation(evaluation_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.evaluation_id != evaluation.id:
+        abort(404)
+    return evaluation, attachment
+
+
+@bp.route("/<int:evaluation_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@requires("evaluation.work")
+def delete_attachment(evaluation_id: int, attachment_id: int):
+    evaluation, attachment = _own_attachment(evaluation_id, attachment_id)
+    try:
+        service.check_editable(db.session, evaluation, current_user)
+    except service.EvaluationError as exc:
+        return _refused(exc, evaluation, evaluation.period, evaluation.recommendation, None)
+    if not attachment_service.delete(db.session, attachment, user=current_user):
+        flash(_("This document is part of a version submitted to the coordinator and is "
+                "kept."), "error")
+        return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
+    db.session.commit()
+    attachment_service.discard(attachment)
+    flash(_("Document removed."), "success")
+    return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
+
+
+@bp.route("/<int:evaluation_id>/attachments/<int:attachment_id>/visibility", methods=["POST"])
+@requires("evaluation.work")
+def attachment_visibility(evaluation_id: int, attachment_id: int):
+    evaluation, attachment = _own_attachment(evaluation_id, attachment_id)
+    form = VisibilityForm()
+    try:
+        service.check_editable(db.session, evaluation, current_user)
+    except service.EvaluationError as exc:
+        return _refused(exc, evaluation, evaluation.period, evaluation.recommendation, None)
+    if not form.validate_on_submit():
+        flash(_("Please choose who may see this document."), "error")
+        return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
+    attachment_service.set_visibility(db.session, attachment, form.visibility.data,
+                                      user=current_user)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@requires("attachment.download")
+def download(attachment_id: int):
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    ensure("attachment.download", attachment.evaluation)
+    if not attachment_service.may_download(current_user, attachment):
+        abort(404)
+    path = attachment_service.path_of(attachment)
+    if not path.is_file():
+        abort(404)
+    # Read whole (at most MONITOR_ATTACHMENT_MAX_MB): no file handle outlives the request.
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype=attachment.content_type,
+                         as_attachment=True,
+                         download_name=attachment.display_name, conditional=False, etag=False,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- the coordinator's review --------------------------------------------------------------
+
+
+def _review_page(evaluation: Evaluation, form: ClarificationForm | None = None,
+                 status: int = 200):
+    revisions = evaluation.revisions
+    try:
+        shown = int(request.args.get("revision", revisions[-1].number))
+    except ValueError:
+        shown = revisions[-1].number
+    revision = next((r for r in revisions if r.number == shown), revisions[-1])
+    from ..models import Questionnaire
+
+    questionnaire = db.session.get(Questionnaire, revision.questionnaire_id)
+    organization = (service.pseudonym(evaluation.organization_id) if evaluation.pseudonymous
+                    else evaluation.organization.name)
     return render_template(
-        "evaluation/home.html", plans=plans, files=monitored, recommendations=recommendations
-    )
+        "evaluation/review.html", evaluation=evaluation, revision=revision,
+        revisions=revisions, definition=questionnaire.definition, organization=organization,
+        attachments=attachment_service.for_evaluation(db.session, evaluation, coordinator=True),
+        notes=service.notes(db.session, evaluation, coordinator=True),
+        form=form or ClarificationForm(), state_labels=service.STATE_LABELS,
+    ), status
+
+
+@bp.route("/review/<int:evaluation_id>")
+@requires("evaluation.review")
+def review(evaluation_id: int):
+    evaluation = _evaluation(evaluation_id, "evaluation.review")
+    if not evaluation.counted or not evaluation.revisions:
+        abort(404)  # drafts are the organisation's own
+    return _review_page(evaluation)
+
+
+@bp.route("/review/<int:evaluation_id>/clarify", methods=["POST"])
+@requires("evaluation.review")
+def clarify(evaluation_id: int):
+    evaluation = _evaluation(evaluation_id, "evaluation.review")
+    if not evaluation.counted or not evaluation.revisions:
+        abort(404)
+    form = ClarificationForm()
+    if not form.validate_on_submit():
+        flash(_("Please write what needs clarification."), "error")
+        return _review_page(evaluation, form, 422)
+    try:
+        emails = service.request_clarification(db.session, evaluation,
+                                               message=form.message.data, user=current_user)
+    except service.EvaluationError as exc:
+        db.session.rollback()
+        if isinstance(exc, service.NotFound):
+            abort(404)
+        flash(exc.message, "error")
+        return _review_page(db.session.get(Evaluation, evaluation_id), form, exc.status)
+    db.session.commit()
+    _send(emails)
+    flash(_("Clarification requested. The organisation has been told by email; the "
+            "submitted version keeps counting until it submits a revision."), "success")
+    return redirect(url_for(".review", evaluation_id=evaluation_id))
+
+
+# --- questionnaires ----------------------------------------------------------------------
+
+
+def _plan(slug: str, action: str) -> Plan:
+    return ensure(action, db.session.scalar(sa.select(Plan).where(Plan.slug == slug)))
+
+
+@bp.route("/questionnaire/<slug>")
+@requires("questionnaire.view")
+def questionnaire(slug: str):
+    plan = _plan(slug, "questionnaire.view")
+    current = questionnaire_service.peek(db.session, plan)
+    return render_template("evaluation/questionnaire.html", plan=plan, questionnaire=current,
+                           versions=questionnaire_service.versions(db.session, plan),
+                           form=QuestionnaireImportForm(), report=None)
+
+
+@bp.route("/questionnaire/<slug>/import", methods=["POST"])
+@requires("questionnaire.manage")
+def import_questionnaire(slug: str):
+    plan = _plan(slug, "questionnaire.manage")
+    form = QuestionnaireImportForm()
+    report, status = None, 200
+    if not form.validate_on_submit():
+        flash(_("Please choose a file to import."), "error")
+        status = 400
+    else:
+        data = form.file.data.read()
+        outcome = questionnaire_service.import_questionnaire(db.session, plan, data,
+                                                              user=current_user)
+        report = outcome.result
+        if outcome.questionnaire is not None:
+            db.session.commit()
+            flash(_("Version %(version)d of the questionnaire is now in use: %(count)d "
+                    "question(s) added.", version=outcome.questionnaire.version,
+                    count=len(report.imported)), "success")
+        else:
+            db.session.rollback()
+            if report.errors:
+                flash(_("The file could not be imported. Nothing was changed."), "error")
+                status = 422
+            else:
+                flash(_("The file has no new question that monitor can use. Nothing was "
+                        "changed."), "error")
+                status = 422
+    current = questionnaire_service.peek(db.session, plan)
+    return render_template("evaluation/questionnaire.html", plan=plan, questionnaire=current,
+                           versions=questionnaire_service.versions(db.session, plan),
+                           form=form, report=report), status
+
+
+@bp.route("/questionnaire/<slug>/xlsform.xlsx")
+@requires("questionnaire.view")
+def export_questionnaire(slug: str):
+    plan = _plan(slug, "questionnaire.view")
+    data = questionnaire_service.export_questionnaire(db.session, plan)
+    return _download(data, f"questionnaire-{plan.slug}.xlsx", XLSX_MIMETYPE)
+
+
+def _download(data: bytes, name: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+# --- offline data ------------------------------------------------------------------------
+
+
+def _org_period(period_id: int) -> ReportingPeriod:
+    period = db.session.get(ReportingPeriod, period_id)
+    if period is None or not in_scope(current_user, "questionnaire.view", period):
+        abort(404)
+    return period
+
+
+@bp.route("/offline/<int:period_id>", methods=["GET", "POST"])
+@requires("evaluation.approve")
+def offline(period_id: int):
+    period = _org_period(period_id)
+    form = AnswersImportForm()
+    report, status = None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Please choose a file to import."), "error")
+            status = 400
+        else:
+            report = service.import_answers(
+                db.session, organization=current_user.organization, period=period,
+                data=form.file.data.read(), filename=form.file.data.filename or "",
+                user=current_user, submit=form.submit_all.data, lang=_lang())
+            if report.ok:
+                db.session.commit()
+                flash(_("%(rows)d row(s) imported: %(created)d evaluation(s) started, "
+                        "%(updated)d updated, %(submitted)d submitted.", rows=report.rows,
+                        created=report.created, updated=report.updated,
+                        submitted=report.submitted), "success")
+                return redirect(url_for(".home"))
+            db.session.rollback()
+            flash(_("The file has errors, so nothing was imported. Please correct the rows "
+                    "below and import it again."), "error")
+            status = 422
+    return render_template("evaluation/offline.html", period=period, plan=period.plan,
+                           form=form, report=report), status
+
+
+@bp.route("/offline/<int:period_id>/answers.<fmt>")
+@requires("evaluation.work")
+def export_answers(period_id: int, fmt: str):
+    period = _org_period(period_id)
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    data = service.export_answers(db.session, organization=current_user.organization,
+                                  period=period, fmt=fmt)
+    db.session.commit()
+    name = f"evaluations-{period.plan.slug}-{period.label}.{fmt}"
+    return _download(data, name, XLSX_MIMETYPE if fmt == "xlsx" else "text/csv")
+

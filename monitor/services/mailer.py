@@ -253,7 +253,8 @@ def send_queued(session: Session, emails: Iterable[OutgoingEmail | int], *,
         sender.close(polite=False)
         report.interrupted = _describe(gone.error)
         # The message in flight stays queued, with the attempt and the error recorded.
-        recorder.call(lambda conn: _mark(conn, gone.email_id, keep_claim=False,
+        in_flight = gone.email_id
+        recorder.call(lambda conn: _mark(conn, in_flight, keep_claim=False,
                                          last_error=report.interrupted, count=True))
     finally:
         try:

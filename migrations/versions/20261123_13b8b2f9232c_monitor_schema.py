@@ -1,8 +1,8 @@
-"""core domain
+"""monitor schema
 
-Revision ID: 66ba99c51d3c
+Revision ID: 13b8b2f9232c
 Revises: 
-Create Date: 2026-11-23 15:20:10.642562
+Create Date: 2026-11-23 16:09:24.702639
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '66ba99c51d3c'
+revision = '13b8b2f9232c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -114,6 +114,7 @@ def upgrade():
     sa.Column('expires_at', sa.DateTime(), nullable=True),
     sa.Column('invited_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['invited_by_id'], ['user_account.id'], name=op.f('fk_evaluator_invitation_invited_by_id_user_account')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_evaluator_invitation_organization_id_organization')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluator_invitation'))
@@ -132,7 +133,11 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('opened_at', sa.DateTime(), nullable=True),
     sa.Column('responded_at', sa.DateTime(), nullable=True),
+    sa.Column('reminder_count', sa.Integer(), nullable=False),
+    sa.Column('last_reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'registered', 'declined', 'revoked')", name=op.f('ck_invitation_status')),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['user_account.id'], name=op.f('fk_invitation_invited_by_id_user_account')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_invitation_organization_id_organization')),
     sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_invitation_plan_id_plan')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation')),
@@ -153,6 +158,9 @@ def upgrade():
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_join_request_decided_by_id_user_account')),
     sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_join_request_plan_id_plan')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_join_request'))
     )
@@ -229,6 +237,7 @@ def upgrade():
     sa.Column('invitation_id', sa.Integer(), nullable=True),
     sa.Column('plan_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('reply_to', sa.String(length=254), nullable=True),
     sa.Column('subject', sa.String(length=500), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=True),
@@ -238,7 +247,9 @@ def upgrade():
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name=op.f('ck_outgoing_email_status')),
+    sa.Column('claimed_until', sa.DateTime(), nullable=True),
+    sa.Column('claim', sa.String(length=32), nullable=True),
+    sa.CheckConstraint("status IN ('queued', 'sent', 'failed', 'cancelled')", name=op.f('ck_outgoing_email_status')),
     sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_outgoing_email_invitation_id_invitation')),
     sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_outgoing_email_plan_id_plan')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_email')),
@@ -310,18 +321,20 @@ def upgrade():
     sa.Column('pseudonymous', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('sent_for_approval_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("state IN ('draft', 'awaiting_approval', 'submitted', 'clarification_requested')", name=op.f('ck_evaluation_state')),
     sa.CheckConstraint('status_score IS NULL OR status_score IN (0, 25, 50, 75, 100)', name=op.f('ck_evaluation_status_score')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_evaluation_organization_id_organization')),
     sa.ForeignKeyConstraint(['period_id'], ['reporting_period.id'], name=op.f('fk_evaluation_period_id_reporting_period')),
     sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], name=op.f('fk_evaluation_recommendation_id_recommendation')),
+    sa.ForeignKeyConstraint(['sent_for_approval_by_id'], ['user_account.id'], name=op.f('fk_evaluation_sent_for_approval_by_id_user_account')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_evaluation_updated_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation')),
     sa.UniqueConstraint('organization_id', 'recommendation_id', 'period_id', name=op.f('uq_evaluation_organization_id_recommendation_id_period_id'))
     )
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluation_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index('ix_evaluation_period_counted_rec', ['period_id', 'counted', 'recommendation_id'], unique=False)
+        batch_op.create_index('ix_evaluation_period_counted_rec_score', ['period_id', 'counted', 'recommendation_id', 'status_score'], unique=False)
         batch_op.create_index(batch_op.f('ix_evaluation_recommendation_id'), ['recommendation_id'], unique=False)
 
     op.create_table('official_progress',
@@ -358,6 +371,7 @@ def upgrade():
     sa.Column('visibility', sa.String(length=12), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('question', sa.String(length=100), nullable=True),
     sa.CheckConstraint("visibility IN ('organization', 'coordinator')", name=op.f('ck_attachment_visibility')),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], name=op.f('fk_attachment_evaluation_id_evaluation')),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_attachment_uploaded_by_id_user_account')),
@@ -424,7 +438,7 @@ def downgrade():
     op.drop_table('official_progress')
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_recommendation_id'))
-        batch_op.drop_index('ix_evaluation_period_counted_rec')
+        batch_op.drop_index('ix_evaluation_period_counted_rec_score')
         batch_op.drop_index(batch_op.f('ix_evaluation_organization_id'))
 
     op.drop_table('evaluation')

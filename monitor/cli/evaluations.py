@@ -1,0 +1,151 @@
+"""`flask questionnaire ...` and `flask evaluations ...`: questionnaires as XLSForms, and
+offline answers (CSV/XLSX) in and out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from ..extensions import db
+from ..models import Organization, Plan, ReportingPeriod
+from ..services import accounts
+from ..services import evaluations as service
+from ..services import questionnaires as questionnaire_service
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(questionnaire)
+    app.cli.add_command(evaluations)
+
+
+def _plan(slug: str) -> Plan:
+    plan = db.session.scalar(sa.select(Plan).where(Plan.slug == slug))
+    if plan is None:
+        raise click.ClickException(f"No plan with slug {slug!r}.")
+    return plan
+
+
+def _period(plan: Plan, label: str) -> ReportingPeriod:
+    period = db.session.scalar(sa.select(ReportingPeriod).where(
+        ReportingPeriod.plan_id == plan.id, ReportingPeriod.label == label))
+    if period is None:
+        labels = ", ".join(p.label for p in plan.periods) or "none"
+        raise click.ClickException(f"Plan {plan.slug!r} has no period {label!r} "
+                                   f"(periods: {labels}).")
+    return period
+
+
+def _organization(email: str) -> Organization:
+    org = db.session.scalar(sa.select(Organization).where(
+        Organization.email == accounts.normalize_email(email)))
+    if org is None:
+        raise click.ClickException(f"No organisation with email {email!r}.")
+    return org
+
+
+@click.group()
+def questionnaire() -> None:
+    """A plan's questionnaire: import questions from an XLSForm, export it."""
+
+
+@questionnaire.command("import")
+@click.option("--plan", "plan_slug", required=True, help="Plan slug.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def questionnaire_import(plan_slug: str, path: Path) -> None:
+    """Add the supported questions of an XLSForm (.xlsx) as a new questionnaire version;
+    every row that is not imported is listed with its row number and type."""
+    plan = _plan(plan_slug)
+    outcome = questionnaire_service.import_questionnaire(db.session, plan, path.read_bytes())
+    result = outcome.result
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    for row in result.skipped:
+        click.echo(f"skipped row {row.row_number} ({row.type or '-'}"
+                   f"{' ' + row.name if row.name else ''}): {row.reason}")
+    for warning in result.warnings:
+        click.echo(f"warning row {warning.row_number} ({warning.name}): {warning.reason}")
+    if result.errors:
+        db.session.rollback()
+        raise click.ClickException("Nothing was imported.")
+    if outcome.questionnaire is None:
+        db.session.rollback()
+        raise click.ClickException("The file has no new question that monitor can use; "
+                                   "nothing was changed.")
+    db.session.commit()
+    click.echo(f"Imported {len(result.imported)} question(s) into version "
+               f"{outcome.questionnaire.version} of {plan.slug}; skipped {len(result.skipped)} "
+               f"row(s).")
+
+
+@questionnaire.command("export")
+@click.option("--plan", "plan_slug", required=True, help="Plan slug.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Where to write the XLSForm (.xlsx).")
+def questionnaire_export(plan_slug: str, output: Path) -> None:
+    """Write the plan's current questionnaire as an XLSForm."""
+    plan = _plan(plan_slug)
+    output.write_bytes(questionnaire_service.export_questionnaire(db.session, plan))
+    db.session.commit()
+    click.echo(f"Wrote {output}.")
+
+
+@click.group()
+def evaluations() -> None:
+    """Offline evaluations: import and export answers in the questionnaire's columns."""
+
+
+@evaluations.command("import")
+@click.option("--org", "org_email", required=True, help="The organisation's email.")
+@click.option("--plan", "plan_slug", required=True, help="Plan slug.")
+@click.option("--period", "period_label", required=True, help="Period label, e.g. 2023.")
+@click.option("--submit", is_flag=True,
+              help="Submit every row to the coordinator (the period must be open; late "
+                   "submissions are flagged).")
+@click.option("--historical", is_flag=True,
+              help="Historical data: submit every row to the coordinator without the "
+                   "open-period check, not marked late.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def evaluations_import(org_email: str, plan_slug: str, period_label: str, submit: bool,
+                       historical: bool, path: Path) -> None:
+    """Import answers from CSV/XLSX: a `recommendation` column (codes) and one column per
+    question. A file with any error imports nothing; every error is listed by row."""
+    plan = _plan(plan_slug)
+    period = _period(plan, period_label)
+    org = _organization(org_email)
+    report = service.import_answers(db.session, organization=org, period=period,
+                                    data=path.read_bytes(), filename=path.name, user=None,
+                                    submit=submit, historical=historical, lang="en")
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            where = f"row {error.row}" if error.row else "file"
+            column = f" [{error.column}]" if error.column else ""
+            click.echo(f"{where}{column}: {error.message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
+    db.session.commit()
+    click.echo(f"Imported {report.rows} row(s): {report.created} created, {report.updated} "
+               f"updated, {report.submitted} submitted.")
+
+
+@evaluations.command("export")
+@click.option("--org", "org_email", required=True, help="The organisation's email.")
+@click.option("--plan", "plan_slug", required=True, help="Plan slug.")
+@click.option("--period", "period_label", required=True, help="Period label, e.g. 2023.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="Default: from the output file's extension, else xlsx.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              required=True)
+def evaluations_export(org_email: str, plan_slug: str, period_label: str, fmt: str | None,
+                       output: Path) -> None:
+    """Write an organisation's answers for a period in the questionnaire's columns (the
+    file `evaluations import` reads)."""
+    plan = _plan(plan_slug)
+    period = _period(plan, period_label)
+    org = _organization(org_email)
+    fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "xlsx")
+    output.write_bytes(service.export_answers(db.session, organization=org, period=period,
+                                              fmt=fmt))
+    db.session.commit()
+    click.echo(f"Wrote {output}.")
