@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:40] or uuid.uuid4().hex
+        g.request_id = security.request_id(request.headers.get("X-Request-Id"))
         audit.request_id_var.set(g.request_id)
 
     return app

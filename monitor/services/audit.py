@@ -3,12 +3,16 @@ transaction (so an event exists exactly when its change does). Never pass passwo
 tokens or links in `before`/`after`."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
 
-from ..models import AuditEvent
+from ..models import AuditEvent, Organization, Plan, User
 
 #: Set per web request (monitor/__init__.py) so that events carry the request id.
 request_id_var: ContextVar[str | None] = ContextVar("monitor_request_id", default=None)
@@ -16,10 +20,17 @@ request_id_var: ContextVar[str | None] = ContextVar("monitor_request_id", defaul
 _FORBIDDEN_KEYS = {"password", "password_hash", "token", "nonce", "link", "url"}
 
 
+def _forbidden(key: str) -> bool:
+    words = key.lower().split("_")
+    return key.lower() in _FORBIDDEN_KEYS or words[0] in _FORBIDDEN_KEYS or words[-1] in _FORBIDDEN_KEYS
+
+
 def _clean(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Drop secrets (`password`, `reset_token`, `invite_link`, ...), also in nested dicts."""
     if values is None:
         return None
-    return {k: v for k, v in values.items() if k not in _FORBIDDEN_KEYS}
+    return {k: _clean(v) if isinstance(v, dict) else v
+            for k, v in values.items() if not _forbidden(str(k))}
 
 
 def record(session: Session, action: str, obj: Any = None, *, actor_id: int | None = None,
@@ -42,3 +53,129 @@ def record(session: Session, action: str, obj: Any = None, *, actor_id: int | No
     )
     session.add(event)
     return event
+
+
+# --- reading the trail (the coordinator's audit page and its CSV export) -----------------
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the coordinator asked for. `start`/`end` are UTC, `end` exclusive."""
+
+    action: str | None = None
+    object_type: str | None = None
+    organization_id: int | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+def _in_body(body_id: int | None) -> sa.ColumnElement[bool]:
+    """Events a coordinator of `body_id` may read: those of its body's plans; a coordinator
+    without body (None) reads every event."""
+    if body_id is None:
+        return sa.true()
+    return AuditEvent.plan_id.in_(sa.select(Plan.id).where(Plan.body_id == body_id))
+
+
+def events_query(criteria: EventFilter, *, body_id: int | None) -> sa.Select:
+    """Events in scope matching `criteria`, newest first, with the actor's email, the
+    organisation's name and the plan's slug."""
+    actor = aliased(User)
+    query = (
+        sa.select(AuditEvent, actor.email, Organization.name, Plan.slug)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .outerjoin(Organization, Organization.id == AuditEvent.organization_id)
+        .outerjoin(Plan, Plan.id == AuditEvent.plan_id)
+        .where(_in_body(body_id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if criteria.action:
+        query = query.where(AuditEvent.action == criteria.action)
+    if criteria.object_type:
+        query = query.where(AuditEvent.object_type == criteria.object_type)
+    if criteria.organization_id is not None:
+        query = query.where(AuditEvent.organization_id == criteria.organization_id)
+    if criteria.start is not None:
+        query = query.where(AuditEvent.at >= criteria.start)
+    if criteria.end is not None:
+        query = query.where(AuditEvent.at < criteria.end)
+    return query
+
+
+def filter_choices(session: Session, *, body_id: int | None
+                   ) -> tuple[list[str], list[str], list[tuple[int, str]]]:
+    """The actions, object types and organisations that occur in the events in scope."""
+    scope = _in_body(body_id)
+    actions = list(session.scalars(
+        sa.select(AuditEvent.action).where(scope).distinct().order_by(AuditEvent.action)))
+    types = list(session.scalars(
+        sa.select(AuditEvent.object_type).where(scope, AuditEvent.object_type != "")
+        .distinct().order_by(AuditEvent.object_type)))
+    organizations = [tuple(row) for row in session.execute(
+        sa.select(Organization.id, Organization.name)
+        .where(Organization.id.in_(
+            sa.select(AuditEvent.organization_id).where(scope))
+        ).order_by(Organization.name, Organization.id))]
+    return actions, types, organizations  # type: ignore[return-value]
+
+
+EXPORT_HEADER = ("id", "at_utc", "request_id", "actor", "action", "object_type", "object_id",
+                 "organization", "plan", "before", "after")
+#: An export holds at most this many events (narrow the filter for more).
+EXPORT_LIMIT = 100_000
+
+
+def as_json(values: dict[str, Any] | None) -> str:
+    if values is None:
+        return ""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+
+
+#: The page shortens longer before/after values (the CSV export has them whole).
+SHOWN_CHARS = 300
+
+
+def shown(value: Any) -> str:
+    """One before/after value as the page shows it: text as is, anything else as JSON."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                           sort_keys=True, default=str)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def export_rows(session: Session, criteria: EventFilter, *, body_id: int | None
+                ) -> list[tuple[Any, ...]]:
+    """The rows of the CSV export, newest first (before/after as JSON text)."""
+    rows = session.execute(
+        events_query(criteria, body_id=body_id).limit(EXPORT_LIMIT)
+    ).all()
+    return [
+        (event.id, event.at.isoformat(timespec="seconds"), event.request_id or "",
+         actor_email or "", event.action, event.object_type, event.object_id,
+         organization or "", plan or "", as_json(event.before), as_json(event.after))
+        for event, actor_email, organization, plan in rows
+    ]
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def page_of(session: Session, query: sa.Select, number: int, per_page: int) -> Page:
+    """One page of rows of `query`; a page number out of range gives the nearest page."""
+    total = session.scalar(sa.select(sa.func.count()).select_from(
+        query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, number), pages)
+    items = session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(items=list(items), number=number, pages=pages, total=total)

@@ -1,0 +1,74 @@
+"""The audit trail for coordinators: a filterable, paginated list and a CSV export,
+limited to the events of the plans of the coordinator's body."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_login import current_user
+
+from ..access import requires
+from ..extensions import db
+from ..services import audit
+from ..services.tabular import write_csv
+from .forms import AuditFilterForm
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+PER_PAGE = 50
+
+
+def _form() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.set_choices(*audit.filter_choices(db.session, body_id=current_user.body_id))
+    return form
+
+
+def _utc_start(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the instance's time zone (what the coordinator means), in UTC."""
+    zone = ZoneInfo(current_app.config.get("MONITOR_TIMEZONE", "Asia/Baghdad"))
+    local = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _criteria(form: AuditFilterForm) -> audit.EventFilter:
+    start, end = form.date_from.date, form.date_to.date
+    return audit.EventFilter(
+        action=form.action.data or None,
+        object_type=form.object_type.data or None,
+        organization_id=int(form.organization.data) if form.organization.data else None,
+        start=_utc_start(start) if start else None,
+        end=_utc_start(end + dt.timedelta(days=1)) if end else None,
+    )
+
+
+def _filter_args(form: AuditFilterForm) -> dict[str, str]:
+    names = ("action", "object_type", "organization", "date_from", "date_to")
+    return {name: form[name].data for name in names if form[name].data}
+
+
+@bp.route("/")
+@requires("audit.view")
+def index():
+    form = _form()
+    if not form.validate():
+        return render_template("audit/index.html", form=form, page=None, args={}), 400
+    page = audit.page_of(db.session,
+                         audit.events_query(_criteria(form), body_id=current_user.body_id),
+                         request.args.get("page", 1, type=int), PER_PAGE)
+    return render_template("audit/index.html", form=form, page=page, args=_filter_args(form),
+                           shown=audit.shown)
+
+
+@bp.route("/export.csv")
+@requires("audit.view")
+def export():
+    form = _form()
+    if not form.validate():
+        return render_template("audit/index.html", form=form, page=None, args={}), 400
+    rows = audit.export_rows(db.session, _criteria(form), body_id=current_user.body_id)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return Response(write_csv(audit.EXPORT_HEADER, rows), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="audit-{stamp}.csv"'})
