@@ -64,7 +64,8 @@ def create_coordinator(email: str, body_slug: str | None, name: str) -> None:
         accounts.check_password_rules(password, email=normalized)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.add(User(email=normalized, name=name, role="coordinator", body=body,
+    db.session.add(User(email=normalized, name=accounts.clean_name(name), role="coordinator",
+                        body=body,
                         password_hash=accounts.hash_password(password)))
     db.session.commit()
     click.echo(f"Coordinator {normalized} created" + (f" for {body_slug}." if body else " (all bodies)."))
@@ -129,7 +130,7 @@ def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
     click.echo(f"Open {url} in your browser and sign in with one of these accounts")
     click.echo(f"(password for all of them: {password}):")
     for email, role in summary.logins:
-        click.echo(f"  {role:<28} {email}")
+        click.echo(f"  {email:<32} {role}")
     if outbox:
         click.echo(f"Emails are written to {outbox} (open the .eml files to follow links).")
     if no_serve:
