@@ -49,3 +49,32 @@ def test_a_demo_coordinator_signs_in_and_sees_both_plans(app, client):
     login(client, email, "demo-password-for-tests")
     page = client.get("/plans/?lang=en").get_data(as_text=True)
     assert "Kurdistan" in page and "National" in page
+
+
+def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, runner):
+    import json
+
+    from monitor.services import comparison
+
+    summary = demo.seed(db.session, password="demo-password-for-tests")
+    krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
+    for label in ("2022", "2023"):
+        period = next(p for p in krg.periods if p.label == label)
+        result = comparison.compare(db.session, krg, period).as_dict()
+        assert result["submissions"] > 0
+        assert result["overall"]["official"] == {"2022": 34.8, "2023": 42.8}[label]
+        assert result["overall"]["independent"] is not None
+    flagged = [r for r in result["recommendations"] if r["flag"]]
+    assert flagged, "the 2023 demo should show at least one divergence"
+
+    # The API and the CLI give the same numbers.
+    email = next(e for e, role in summary.logins if role == "coordinator (all bodies)")
+    login(client, email, "demo-password-for-tests")
+    api = client.get("/api/v1/plans/krg-hrp-2021-2025/comparison?period=2023").get_json()
+    cli = runner.invoke(args=["report", "comparison", "--plan", "krg-hrp-2021-2025",
+                              "--period", "2023", "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.output) == api
+    assert api["overall"] == result["overall"]
+    page = client.get("/reports/krg-hrp-2021-2025/2023?lang=en")
+    assert page.status_code == 200

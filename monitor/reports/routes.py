@@ -1,4 +1,446 @@
-"""The comparison of independent evaluations with official progress."""
-from flask import Blueprint
+"""The comparison of independent evaluations with official progress: the coordinator's
+dashboard, the drill-down per recommendation, and official progress entry and import."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+from wtforms.fields.choices import SelectChoice
+
+from .. import i18n
+from ..access import ensure, requires
+from ..errors import render_error
+from ..extensions import db
+from ..models import (
+    Attachment,
+    Evaluation,
+    EvaluationRevision,
+    OfficialProgress,
+    Plan,
+    Questionnaire,
+    Recommendation,
+    ReportingPeriod,
+)
+from ..services import aggregation, charts, comparison, official, questionnaire, stats
+from ..services.tabular import write_csv
+from .forms import ConfirmForm, OfficialEntryForm, OfficialImportForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+PAGE_SIZE = 50
+EVALUATIONS_PAGE_SIZE = 10  # answers are free text: keep the page light
+SORTS = ("code", "n_ngos", "mean", "gap")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _plan(slug: str, action: str) -> Plan:
+    return ensure(action, db.session.scalar(sa.select(Plan).where(Plan.slug == slug)))
+
+
+def _refuse(status: int, message: str) -> None:
+    """Stop with the error page (or JSON under /api) carrying a specific message."""
+    abort(make_response(render_error(status, message)))
+
+
+def _period(plan: Plan, label: str | None,
+            overview: comparison.Overview | None = None) -> ReportingPeriod:
+    """The period named by ?period= (404 when unknown); by default the latest period with
+    submissions, else the latest period."""
+    if label:
+        period = comparison.period_by_label(db.session, plan, label)
+        if period is None:
+            _refuse(404, _("This plan has no reporting period “%(label)s”.", label=label[:40]))
+        return period
+    periods = list(plan.periods)
+    if not periods:
+        _refuse(404, _("This plan has no reporting periods yet."))
+    if overview is not None:
+        with_data = [p for p in periods if overview.has_submissions(p)]
+        if with_data:
+            return with_data[-1]
+    return periods[-1]
+
+
+def _page_number(total_items: int, page_size: int) -> tuple[int, int]:
+    pages = max(1, math.ceil(total_items / page_size))
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    if page < 1 or page > pages:
+        page = 1
+    return page, pages
+
+
+def _sort_key(name: str):  # noqa: ANN202
+    def key(row: comparison.RecommendationComparison) -> Any:
+        if name == "n_ngos":
+            return row.figures.n_ngos
+        if name == "mean":
+            return row.score.mean
+        if name == "gap":
+            return row.figures.gap
+        return row.sort_key
+    return key
+
+
+def sort_rows(rows: list[comparison.RecommendationComparison], sort: str, direction: str
+              ) -> list[comparison.RecommendationComparison]:
+    """Sort by an allowlisted column; missing values (no evaluation, no gap) always last."""
+    key = _sort_key(sort)
+    present = [r for r in rows if key(r) is not None]
+    missing = [r for r in rows if key(r) is None]
+    present.sort(key=lambda r: (key(r), r.sort_key, r.id), reverse=direction == "desc")
+    return present + missing
+
+
+def _fmt(measure: str):  # noqa: ANN202
+    if measure == "share_implemented":
+        return lambda v: i18n.format_percent(v)
+    return lambda v: i18n.format_number(v)
+
+
+def _measure_label(measure: str | None) -> str:
+    return str(official.MEASURE_LABELS.get(measure or "", ""))
+
+
+def _scale_labels() -> dict[int, str]:
+    return {0: _("Not implemented"), 25: _("Initiated"), 50: _("Partially implemented"),
+            75: _("Largely implemented"), 100: _("Fully implemented")}
+
+
+# --- the dashboard -------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/comparison")
+@bp.route("/<slug>/<label>")
+@requires("reports.view")
+def dashboard(slug: str, label: str | None = None):
+    """The dashboard: /reports/<slug>/comparison?period=<label> (with the period selector;
+    by default the latest period with submissions) or /reports/<slug>/<label>."""
+    plan = _plan(slug, "reports.view")
+    overview = comparison.Overview(db.session, plan)
+    period = _period(plan, label or request.args.get("period"), overview)
+    result = overview.comparison(period)
+    periods = overview.periods
+    rtl = i18n.text_direction() == "rtl"
+    no_data = _("no data")
+
+    measure = result.overall.measure
+    fmt = _fmt(measure)
+    trend = comparison.trend(overview, measure)
+    trend_svg = charts.trend_chart(
+        trend.labels,
+        [charts.Series(_("Official"), trend.official, "series-official"),
+         charts.Series(_("Independent (NGOs)"), trend.independent, "series-independent")],
+        title=_("Official and independent figures by period: %(measure)s",
+                measure=_measure_label(measure)),
+        desc=_("Plan level, on a scale of 0 to 100."), rtl=rtl, y_label_fmt=fmt,
+        no_data_label=no_data, chart_id="trend",
+    )
+    files_svg = None
+    if result.files and not result.is_empty:
+        files_svg = charts.paired_bars(
+            [f"{i18n.localized(f.file, 'title')} ({_measure_label(f.figures.measure)})"
+             for f in result.files],
+            [(f.figures.official, f.figures.independent) for f in result.files],
+            series_names=(_("Official"), _("Independent (NGOs)")),
+            title=_("Official and independent figures per recommendation file, %(period)s",
+                    period=period.label),
+            rtl=rtl, value_fmt=lambda v: i18n.format_number(v), no_data_label=no_data,
+            chart_id="files",
+        )
+
+    sort = request.args.get("sort", "code")
+    if sort not in SORTS:
+        sort = "code"
+    direction = "desc" if request.args.get("dir") == "desc" else "asc"
+    rows = sort_rows(result.recommendations, sort, direction)
+    page, pages = _page_number(len(rows), PAGE_SIZE)
+    page_rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    texts = {
+        rec.id: rec for rec in db.session.scalars(
+            sa.select(Recommendation).where(Recommendation.id.in_([r.id for r in page_rows])))
+    } if page_rows else {}
+    files = {f.file.id: f.file for f in result.files}
+
+    pending = aggregation.pending_counts(db.session, period.id) if result.is_empty else None
+    settings = result.settings
+    method = stats.method_steps(threshold=i18n.format_number(settings.threshold, 0)
+                                if float(settings.threshold).is_integer()
+                                else i18n.format_number(settings.threshold),
+                                min_ngos=settings.min_ngos)
+    return render_template(
+        "reports/dashboard.html", plan=plan, period=period, periods=periods, result=result,
+        trend=trend, trend_svg=trend_svg, files_svg=files_svg, rows=page_rows, texts=texts,
+        files=files, page=page, pages=pages, sort=sort, direction=direction, sorts=SORTS,
+        pending=pending, method=method, measure_label=_measure_label,
+    )
+
+
+@bp.route("/<slug>/comparison.csv")
+@requires("reports.export")
+def comparison_csv(slug: str):
+    plan = _plan(slug, "reports.export")
+    period = _period(plan, request.args.get("period"))
+    header, rows = comparison.compare(db.session, plan, period).csv_rows()
+    filename = f"comparison-{plan.slug}-{period.label}.csv"
+    return Response(write_csv(header, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- the drill-down ------------------------------------------------------------------------
+
+
+def _pseudonym(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return _("Organisation %(letter)s", letter=letters)
+
+
+def _answer_rows(answers: dict[str, Any], definition: dict[str, Any] | None, lang: str
+                 ) -> list[tuple[str, str]]:
+    """(question label, answer as text) in the questionnaire's order; files and notes are
+    shown as attachments, not answers."""
+    rows: list[tuple[str, str]] = []
+    questions = (definition or {}).get("questions", [])
+    known = set()
+    for q in questions:
+        name = q.get("name")
+        known.add(name)
+        if name not in answers or q.get("type") in ("file", "note"):
+            continue
+        value = answers[name]
+        choices = {c["name"]: questionnaire.localized(c.get("label"), lang)[0]
+                   for c in q.get("choices", [])}
+        if isinstance(value, list):
+            text = "; ".join(choices.get(str(v), str(v)) for v in value)
+        else:
+            text = choices.get(str(value), str(value))
+        rows.append((questionnaire.localized(q.get("label"), lang)[0] or name, text))
+    for name, value in answers.items():
+        if name not in known:
+            rows.append((name, "; ".join(map(str, value)) if isinstance(value, list)
+                         else str(value)))
+    return rows
+
+
+def _url(endpoint: str, **values: Any) -> str | None:
+    """A link into another area's pages, or None while that area does not offer it."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.route("/<slug>/comparison/<int:recommendation_id>")
+@requires("reports.view")
+def recommendation(slug: str, recommendation_id: int):
+    plan = _plan(slug, "reports.view")
+    rec = db.session.get(Recommendation, recommendation_id)
+    if rec is None or rec.plan_id != plan.id:
+        abort(404)
+    period = _period(plan, request.args.get("period"))
+    settings = comparison.Settings.from_config()
+    hist = aggregation.recommendation_histogram(db.session, period.id, rec.id)
+    score = stats.summarise(hist)
+    entry = db.session.scalar(sa.select(OfficialProgress).where(
+        OfficialProgress.period_id == period.id,
+        OfficialProgress.level_key == official.level_key(recommendation_id=rec.id)))
+    figures = comparison.recommendation_figures(rec.id, score, entry, settings)
+
+    # Every counted evaluation, oldest first: pseudonyms (A, B, ...) follow that order.
+    counted = db.session.execute(
+        sa.select(Evaluation.id, Evaluation.pseudonymous)
+        .where(Evaluation.period_id == period.id, Evaluation.recommendation_id == rec.id,
+               Evaluation.counted == sa.true())
+        .order_by(Evaluation.id)).all()
+    pseudonyms: dict[int, str] = {}
+    for eid, pseudonymous in counted:
+        if pseudonymous:
+            pseudonyms[eid] = _pseudonym(len(pseudonyms))
+    page, pages = _page_number(len(counted), EVALUATIONS_PAGE_SIZE)
+    ids = [eid for eid, _ in counted[(page - 1) * EVALUATIONS_PAGE_SIZE:
+                                     page * EVALUATIONS_PAGE_SIZE]]
+    evaluations = db.session.scalars(
+        sa.select(Evaluation).where(Evaluation.id.in_(ids)).order_by(Evaluation.id)
+    ).all() if ids else []
+    newest: dict[int, EvaluationRevision] = {}
+    for revision in db.session.scalars(
+            sa.select(EvaluationRevision).where(EvaluationRevision.evaluation_id.in_(ids))
+            .order_by(EvaluationRevision.number)) if ids else []:
+        newest[revision.evaluation_id] = revision
+    definitions = {
+        q.id: q.definition for q in db.session.scalars(sa.select(Questionnaire).where(
+            Questionnaire.id.in_({r.questionnaire_id for r in newest.values()})))
+    } if newest else {}
+    attachments: dict[int, list[Attachment]] = {}
+    if ids:
+        for att in db.session.scalars(
+                sa.select(Attachment).where(Attachment.evaluation_id.in_(ids),
+                                            Attachment.visibility == "coordinator")
+                .order_by(Attachment.id)):
+            attachments.setdefault(att.evaluation_id, []).append(att)
+
+    lang = i18n.current_language()
+    items = []
+    for evaluation in evaluations:
+        revision = newest.get(evaluation.id)
+        items.append({
+            "evaluation": evaluation,
+            "name": pseudonyms.get(evaluation.id) or evaluation.organization.name,
+            "pseudonymous": evaluation.id in pseudonyms,
+            "revision": revision,
+            "answers": _answer_rows(revision.answers, definitions.get(revision.questionnaire_id),
+                                    lang) if revision is not None else [],
+            "attachments": [(a, _url("evaluation.download", attachment_id=a.id))
+                            for a in attachments.get(evaluation.id, [])],
+            "review_url": _url("evaluation.review", evaluation_id=evaluation.id)
+            if revision is not None else None,
+        })
+    labels = _scale_labels()
+    dist_svg = charts.distribution_bar(
+        score.distribution, labels, title=_("How the NGOs rated this recommendation"),
+        rtl=i18n.text_direction() == "rtl", value_fmt=lambda v: i18n.format_number(v, 0),
+        pct_fmt=lambda v: i18n.format_percent(v, 0), no_data_label=_("no data"),
+        chart_id="distribution",
+    )
+    return render_template(
+        "reports/recommendation.html", plan=plan, period=period, rec=rec, score=score,
+        figures=figures, entry=entry, items=items, page=page, pages=pages, dist_svg=dist_svg,
+        scale_labels=labels, settings=settings, periods=list(plan.periods),
+        measure_label=_measure_label,
+    )
+
+
+# --- official progress ---------------------------------------------------------------------
+
+
+def _entry_form(plan: Plan) -> OfficialEntryForm:
+    form = OfficialEntryForm()
+    form.file.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(str(rf.id), f"{rf.id} · {i18n.localized(rf, 'title')}")
+        for rf in plan.files if rf.retired_at is None
+    ]
+    return form
+
+
+def _official_page(plan: Plan, period: ReportingPeriod, form: OfficialEntryForm,
+                   import_form: OfficialImportForm, import_errors: list | None = None,
+                   status: int = 200):  # noqa: ANN202
+    entries = sorted(
+        official.entries_by_period(db.session, [period.id])[period.id].values(),
+        key=lambda e: (e.level_key != "plan", e.level_key.startswith("rec:"), e.id))
+    files = {rf.id: rf for rf in plan.files}
+    codes = dict(db.session.execute(sa.select(Recommendation.id, Recommendation.code).where(
+        Recommendation.id.in_([e.recommendation_id for e in entries if e.recommendation_id]))
+    ).all()) if entries else {}
+    return render_template(
+        "reports/official.html", plan=plan, period=period, periods=list(plan.periods),
+        entries=entries, files=files, codes=codes, form=form, import_form=import_form,
+        delete_form=ConfirmForm(), import_errors=import_errors or [],
+        measure_label=_measure_label, columns=official.COLUMNS,
+    ), status
+
+
+@bp.route("/<slug>/official", methods=["GET", "POST"])
+@requires("official.manage")
+def official_page(slug: str):
+    plan = _plan(slug, "official.manage")
+    period = _period(plan, request.args.get("period"))
+    form = _entry_form(plan)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("The official figure was not saved: correct the fields marked below."),
+                  "error")
+            return _official_page(plan, period, form, OfficialImportForm(), status=422)
+        level = form.level.data
+        raw = {
+            "level": level,
+            "file": form.file.data if level == "file" else "",
+            "recommendation": form.recommendation.data if level == "recommendation" else "",
+            "measure": form.measure.data if level != "recommendation" else "",
+            "value": form.value.data, "status": form.status.data if level == "recommendation"
+            else "", "source": form.source.data, "reported_on": form.reported_on.data,
+        }
+        try:
+            entry = official.parse_entry(official.Catalogue(db.session, plan), raw)
+        except official.OfficialError as exc:
+            for name, reason in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, reason]
+            flash(_("The official figure was not saved: correct the fields marked below."),
+                  "error")
+            return _official_page(plan, period, form, OfficialImportForm(), status=422)
+        official.save_entry(db.session, period, entry, actor_id=current_user.id)
+        db.session.commit()
+        flash(_("The official figure was saved."), "success")
+        return redirect(url_for(".official_page", slug=plan.slug, period=period.label))
+    return _official_page(plan, period, form, OfficialImportForm())
+
+
+@bp.route("/<slug>/official/import", methods=["POST"])
+@requires("official.manage")
+def official_import(slug: str):
+    plan = _plan(slug, "official.manage")
+    period = _period(plan, request.args.get("period"))
+    import_form = OfficialImportForm()
+    if not import_form.validate_on_submit():
+        flash(_("Nothing was imported: choose a CSV or XLSX file."), "error")
+        return _official_page(plan, period, _entry_form(plan), import_form, status=422)
+    upload = import_form.spreadsheet.data
+    try:
+        result = official.import_table(db.session, period, upload.read(),
+                                       upload.filename or "", actor_id=current_user.id)
+    except official.ImportRefused as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _official_page(plan, period, _entry_form(plan), import_form,
+                              import_errors=exc.errors, status=422)
+    db.session.commit()
+    flash(_("Imported %(created)d new and %(updated)d replaced official figure(s).",
+            created=result.created, updated=result.updated), "success")
+    return redirect(url_for(".official_page", slug=plan.slug, period=period.label))
+
+
+@bp.route("/<slug>/official/<int:entry_id>/delete", methods=["POST"])
+@requires("official.manage")
+def official_delete(slug: str, entry_id: int):
+    plan = _plan(slug, "official.manage")
+    item = db.session.get(OfficialProgress, entry_id)
+    if item is None or item.period.plan_id != plan.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    label = item.period.label
+    official.delete_entry(db.session, item, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("The official figure was deleted."), "success")
+    return redirect(url_for(".official_page", slug=plan.slug, period=label))
+
+
+@bp.route("/<slug>/official/template.csv")
+@requires("official.manage")
+def official_template(slug: str):
+    plan = _plan(slug, "official.manage")
+    return Response(official.template_csv(plan), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="official-{plan.slug}.csv"'})

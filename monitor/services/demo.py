@@ -25,7 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import catalogue, evaluations, tabular
+from . import catalogue, evaluations, official, tabular
 from . import demo_data as data
 from .accounts import hash_password
 from .upr_formats import TEMPLATE_HEADER
@@ -211,10 +211,10 @@ def _seed_official_progress(session: Session, summary: SeedSummary, plan: Plan,
             f"file:{file_id}" if file_id else f"rec:{rec_id}")
         if _get(session, OfficialProgress, period_id=period.id, level_key=level_key):
             continue
-        session.add(OfficialProgress(
-            period=period, file_id=file_id, recommendation_id=rec_id, level_key=level_key,
+        official.save_entry(session, period, official.Entry(
+            level_key=level_key, file_id=file_id, recommendation_id=rec_id,
             measure=item["measure"], value=item["value"], status_score=item["status_score"],
-            source=item["source"], reported_on=_date(item["reported_on"])))
+            source=item["source"], reported_on=_date(item["reported_on"])), actor_id=None)
         summary.add("official figures")
     session.flush()
 

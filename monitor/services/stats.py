@@ -35,8 +35,9 @@ counts: for each recommendation, how many NGOs gave each score.
    whole review that have at least one evaluation.
 
 8. A recommendation rated by fewer than 2 NGOs has low coverage: its figures are shown
-   with a warning and it is never flagged as divergent. The same applies to a file or
-   the plan when fewer than 2 different NGOs evaluated any of its recommendations.
+   with a warning and it is never flagged as divergent. A file or the plan has low
+   coverage when none of its recommendations was rated by at least 2 NGOs; its number of
+   NGOs is the largest number that rated any one of its recommendations.
 
 9. Agreement between NGOs is measured with Krippendorff's alpha for ordinal data: each
    recommendation is a unit, each NGO a coder, and an NGO that did not rate a
@@ -53,7 +54,8 @@ counts: for each recommendation, how many NGOs gave each score.
     the NGOs observe. There is no gap when either figure is missing.
 
 11. A gap is flagged as divergent when it is at least 15 points in either direction
-    and at least 2 NGOs contributed to the independent figure.
+    and at least 2 NGOs contributed to the independent figure (for a file or the plan:
+    rated at least one of its recommendations).
 
 Technical notes (for reviewers)
 -------------------------------
@@ -333,28 +335,30 @@ def krippendorff_alpha_ordinal(histograms: Iterable[Mapping[int, int]]) -> float
     if n < 2 or len(values) < 2:
         return None
 
-    coincidences: dict[tuple, Fraction] = {}
-    for m, sums in by_size.items():
-        for pair, total in sums.items():
-            coincidences[pair] = coincidences.get(pair, 0) + Fraction(total, m - 1)
-
     # delta_ck^2 = (sum_{g=c..k} n_g - (n_c + n_k)/2)^2 = (2 * sum - n_c - n_k)^2 / 4
     cumulative = []  # cumulative[i] = n_{values[0]} + ... + n_{values[i]}
     running = 0
     for value in values:
         running += marginals[value]
         cumulative.append(running)
-    observed = Fraction(0)
+    deltas: dict[tuple, int] = {}
     expected = 0
     for i, c in enumerate(values):
         for j in range(i + 1, len(values)):
             k = values[j]
             between = cumulative[j] - (cumulative[i - 1] if i else 0)
             delta = (2 * between - marginals[c] - marginals[k]) ** 2  # 4 x delta^2
-            observed += coincidences.get((c, k), 0) * delta
+            deltas[(c, k)] = delta
             expected += marginals[c] * marginals[k] * delta
     if expected == 0:
         return None
+    # observed = sum_ck o_ck delta_ck = sum_m (sum_ck t_mck delta_ck) / (m - 1), kept exact
+    # over one common denominator: integer arithmetic, one division at the end.
+    common = math.lcm(*(m - 1 for m in by_size))
+    numerator = sum(
+        (common // (m - 1)) * sum(total * deltas[pair] for pair, total in sums.items())
+        for m, sums in by_size.items())
+    observed = Fraction(numerator, common)
     return float(1 - (n - 1) * observed / expected)
 
 
@@ -446,9 +450,10 @@ def method_steps(
         ),
         _l(
             "A recommendation rated by fewer than %(min_ngos)s NGOs has low coverage: its "
-            "figures are shown with a warning and it is never flagged as divergent. The same "
-            "applies to a file or the plan when fewer than %(min_ngos)s different NGOs "
-            "evaluated any of its recommendations.",
+            "figures are shown with a warning and it is never flagged as divergent. A file or "
+            "the plan has low coverage when none of its recommendations was rated by at "
+            "least %(min_ngos)s NGOs; its number of NGOs is the largest number that rated "
+            "any one of its recommendations.",
             min_ngos=m,
         ),
         _l(
@@ -471,7 +476,7 @@ def method_steps(
         _l(
             "A gap is flagged as divergent when it is at least %(threshold)s points in "
             "either direction and at least %(min_ngos)s NGOs contributed to the independent "
-            "figure.",
+            "figure (for a file or the plan: rated at least one of its recommendations).",
             threshold=t,
             min_ngos=m,
         ),

@@ -1,8 +1,8 @@
 """monitor schema
 
-Revision ID: 13b8b2f9232c
+Revision ID: 2b177a2dc8ee
 Revises: 
-Create Date: 2026-11-23 16:09:24.702639
+Create Date: 2026-11-23 16:11:29.205520
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '13b8b2f9232c'
+revision = '2b177a2dc8ee'
 down_revision = None
 branch_labels = None
 depends_on = None
