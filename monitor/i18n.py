@@ -46,7 +46,9 @@ def select_locale() -> str:
     runs, so it wins."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    chosen = g.get("lang_choice")
+    # Read the query directly too: an error raised before the hook that records the choice
+    # (a CSRF refusal, say) still answers in the chosen language.
+    chosen = g.get("lang_choice") or valid_language(request.args.get("lang"))
     if chosen:
         return chosen
     if current_user and current_user.is_authenticated and valid_language(current_user.language):

@@ -121,3 +121,11 @@ def smtp_server(app):  # noqa: ANN001, ANN201
         yield server
     finally:
         server.stop()
+
+
+def pytest_make_parametrize_id(config, val, argname):  # noqa: ANN001, ANN201
+    """Stable, short ids for binary parameters (zip files carry timestamps), so that
+    parallel workers collect the same tests."""
+    if isinstance(val, (bytes, bytearray)) and len(val) > 32:
+        return f"{argname}-{len(val)}bytes"
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import re
 import zipfile
 from datetime import date
@@ -596,13 +597,13 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 @pytest.mark.parametrize("data", [
     b"",
     b"not an excel file at all",
-    os.urandom(2048),
+    random.Random(20).randbytes(2048),
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,  # old .xls
     zip_bytes({"hello.txt": b"hi"}),
     zip_bytes({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<broken"}),
     "a string, not bytes",
     None,
-])
+], ids=["empty", "text", "random", "old-xls", "zip-not-xlsx", "broken-xlsx", "str", "none"])
 def test_garbage_gives_errors_not_exceptions(data):
     base = default_questionnaire()
     result = import_xlsform(data)

@@ -33,6 +33,22 @@ def extract(top: Path, pot: Path) -> None:
                                 "_l", "--no-location", "--sort-output", "-o", str(pot), str(top)])
 
 
+# GNU gettext's rule for Arabic, in CLDR's order zero, one, two, few, many (11-99), other,
+# the order translators expect; Babel writes a rule that swaps the last two forms.
+ARABIC_PLURAL_FORMS = ("nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+                       "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);")
+
+
+def fix_arabic_plural_forms(po: Path) -> None:
+    text = po.read_text(encoding="utf-8")
+    start = text.find('"Plural-Forms: ')
+    if start < 0:
+        return
+    end = text.find('\\n"', start)
+    po.write_text(text[:start] + f'"Plural-Forms: {ARABIC_PLURAL_FORMS}' + text[end:],
+                  encoding="utf-8")
+
+
 def extract_and_update(top: Path) -> None:
     """Collect msgids into translations/messages.pot, then merge into each .po."""
     pot = top / "translations" / "messages.pot"
@@ -46,3 +62,5 @@ def extract_and_update(top: Path) -> None:
         if command == "update":
             args.append("--no-fuzzy-matching")
         cli.run(args)
+        if lang == "ar":
+            fix_arabic_plural_forms(po)
