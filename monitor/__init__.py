@@ -124,3 +124,9 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
 
     app.register_blueprint(audit_bp)
+
+    from .public.routes import bp as public_bp
+    from .results.routes import bp as results_bp
+
+    app.register_blueprint(results_bp)
+    app.register_blueprint(public_bp)

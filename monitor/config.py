@@ -53,5 +53,6 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "ar"
+    MONITOR_CLI_LANGUAGE = "en"  # language of `flask` command output (ar, ckb or en)
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("ar", "ckb", "en")

@@ -45,7 +45,9 @@ def select_locale() -> str:
     then Arabic. An explicit `?lang=` is stored by `remember_language_choice` before this
     runs, so it wins."""
     if not has_request_context():
-        return DEFAULT_LANGUAGE
+        # The CLI speaks to the operator: English unless configured (emails are rendered in
+        # each recipient's language explicitly).
+        return valid_language(current_app.config.get("MONITOR_CLI_LANGUAGE")) or "en"
     # Read the query directly too: an error raised before the hook that records the choice
     # (a CSRF refusal, say) still answers in the chosen language.
     chosen = g.get("lang_choice") or valid_language(request.args.get("lang"))

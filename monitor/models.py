@@ -540,6 +540,9 @@ class ReplyMessage(db.Model):
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization.id"))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: A rejoinder shown to the coordinator under a pseudonym (the organisation's counted
+    #: evaluation of the item was pseudonymous when it wrote).
+    pseudonymous: Mapped[bool] = mapped_column(default=False)
 
 
 class AuditEvent(db.Model):

@@ -202,7 +202,8 @@ class World:
     administrator, an evaluator and a second evaluator (`member`), a submitted evaluation
     with an attachment visible to the coordinator, a draft, official progress, a pending
     invitation of a second organisation, a join request, a pending evaluator invitation,
-    the audit events all of this wrote, and live tokens (`join_token`, `team_token`,
+    the latest period's results published, the audit events all of this wrote, and live
+    tokens (`join_token`, `team_token`,
     `reset_token`).
 
     `text` is put in every free-text field (titles, names, answers, reasons...), so that
@@ -212,8 +213,11 @@ class World:
 
     def __init__(self, marker: str, org_marker: str, *, text: str = "",
                  periods: tuple[str, ...] = ("2023", "2024")) -> None:
-        from monitor.models import EvaluatorInvitation, JoinRequest, utcnow
-        from monitor.services import accounts
+        import sqlalchemy as sa
+
+        from monitor.models import (EvaluationNote, EvaluatorInvitation, JoinRequest,
+                                    ReplyMessage, utcnow)
+        from monitor.services import accounts, audit, publication
         from monitor.services import attachments as attachment_service
         from monitor.services import evaluations as evaluation_service
         from monitor.services import invitations as invitation_service
@@ -233,6 +237,7 @@ class World:
         for rf in self.plan.files:
             for lang in ("ar", "ckb", "en"):
                 setattr(rf, f"title_{lang}", f"{words} file {rf.position} {lang}")
+                setattr(rf, f"description_{lang}", f"{words} about file {rf.position} {lang}")
             for rec in rf.recommendations:
                 for lang in ("ar", "ckb", "en"):
                     setattr(rec, f"text_{lang}", f"{words} recommendation {rec.code} {lang}")
@@ -280,6 +285,30 @@ class World:
             db.session, organization_id=self.org.id, recommendation=self.draft_rec,
             period=self.period, user=self.evaluator, answers=answers)
         self.official = official(self.period, 40.0, source=f"{words} official report")
+        # The rest of the free text: a note, a declined file's and invitation's reasons, a
+        # rejected request's reason, a reply, an audit event's values.
+        db.session.add(EvaluationNote(evaluation_id=self.evaluation.id, kind="clarification",
+                                      author_id=self.coordinator.id, body=f"{words} note"))
+        second = db.session.scalar(sa.select(FileChoice).where(
+            FileChoice.organization_id == self.org.id, FileChoice.file_id == self.plan.files[1].id))
+        second.choice, second.reason = "declined", f"{words} not our field"
+        declined = invitation(organization(f"{org_words} declining NGO"), self.plan,
+                              status="declined")
+        declined.organization.email = f"declining@{org_low}.example"
+        declined.decline_reason = f"{words} no capacity"
+        db.session.add(JoinRequest(plan_id=self.plan.id, name=f"{words} refused applicant",
+                                   email=f"refused@{low}.example", status="rejected",
+                                   reason=f"{words} rejection", decided_at=utcnow()))
+        db.session.add(ReplyMessage(period_id=self.period.id, level_key="plan", kind="response",
+                                    author_id=self.coordinator.id, body=f"{words} reply"))
+        for rec in self.plan.files[0].recommendations:
+            rec.recommending_states = f"{words} State"
+        self.org.registration_number = f"{marker}-{org_words}"[:100]
+        self.org.governorate = org_words[:100]
+        self.join_request.governorate = words[:100]
+        publication.publish(db.session, self.period, user=self.coordinator)  # public results
+        audit.record(db.session, "world.created", self.plan, plan_id=self.plan.id,
+                     actor_id=self.coordinator.id, after={"title": words})
         db.session.flush()
         self.join_token = invitation_service.token_for(self.pending)
         self.team_token = enrolment_service.evaluator_link(self.evaluator_invitation).rsplit(
@@ -297,3 +326,115 @@ def worlds(text_a: str = "") -> tuple[World, World]:
     b = World("Zeta", "Ypsilon", periods=("2025", "2026"))
     db.session.commit()
     return a, b
+
+
+# --- results for everyone (tests/test_exports.py, test_replies.py, test_public_results.py,
+#     test_ngo_results.py) --------------------------------------------------------------------
+
+
+class Results:
+    """A plan with two files of three recommendations (139.1-139.3, 139.4-139.6) and the
+    periods `periods` (the last one is `period`), its coordinator, and three organisations
+    monitoring every file, each with an administrator and an evaluator: `alpha` (Arabic
+    name), `beta` (Sorani name) and `gamma` (English name). Evaluations go through the
+    real services (started, evidence attached, submitted by the administrator):
+
+    ========  =====  =====  =====  ======================  ===================
+    rec       alpha  beta   gamma  official                comparison
+    ========  =====  =====  =====  ======================  ===================
+    139.1     100    75     100*   status 25               mean 91.667, flagged
+    139.2     50     –      –      status 0                low coverage (1 NGO)
+    139.4     –      25     50     –                       mean 37.5
+    ========  =====  =====  =====  ======================  ===================
+
+    (* pseudonymous). Plan: official mean score 20 against (91.667 + 50 + 37.5) / 3 =
+    59.722, flagged; file 1: official 90 against 70.833, flagged; file 2: no official
+    figure. Alpha's 139.1 evaluation has a document shared with the coordinator and one
+    kept within the organisation. `text` prefixes every free text (names, titles, answers,
+    sources, documents), so that the same set-up can carry formula payloads; `answers`
+    holds each evaluation's distinctive assessment text ({(org key, code): text})."""
+
+    def __init__(self, *, text: str = "", periods: tuple[str, ...] = ("2023",),
+                 min_ngos: int | None = None) -> None:
+        from monitor.services import attachments as attachment_service
+        from monitor.services import evaluations as evaluation_service
+
+        t = text
+        self.body = body()
+        self.plan = plan(self.body, periods=periods)
+        self.plan.title_ar, self.plan.title_ckb, self.plan.title_en = (
+            f"{t}خطة حقوق الإنسان", f"{t}پلانی مافەکانی مرۆڤ", f"{t}Human rights plan")
+        self.period = self.plan.periods[-1]
+        self.file1, self.file2 = self.plan.files
+        for rf, (ar, ckb, en) in zip(self.plan.files, (
+                ("العدالة", "دادپەروەری", "Justice"), ("التعليم", "پەروەردە", "Education"))):
+            rf.title_ar, rf.title_ckb, rf.title_en = f"{t}{ar}", f"{t}{ckb}", f"{t}{en}"
+        self.recs = {r.code: r for rf in self.plan.files for r in rf.recommendations}
+        for code, rec in self.recs.items():
+            rec.text_ar = f"{t}ضمان استقلال القضاء {code}"
+            rec.text_ckb = f"{t}دڵنیابوون لە سەربەخۆیی دادگا {code}"
+            rec.text_en = f"{t}Ensure the independence of the judiciary {code}"
+        self.coordinator = coordinator(self.body)
+        names = {"alpha": f"{t}منظمة الأمل لحقوق الإنسان", "beta": f"{t}ڕێکخراوی ئاشتی",
+                 "gamma": f"{t}Gamma Rights Watch"}
+        self.orgs, self.admins, self.evaluators = {}, {}, {}
+        for key, name in names.items():
+            org = organization(name)
+            self.orgs[key] = org
+            self.admins[key] = ngo_user(org, "ngo_admin", email=f"admin-{key}-{org.id}@ngo.example")
+            self.evaluators[key] = ngo_user(org, "evaluator",
+                                            email=f"evaluator-{key}-{org.id}@ngo.example")
+            enrol(org, self.plan)
+        self.stranger_org = organization(f"{t}Not enrolled NGO")
+        self.stranger = ngo_user(self.stranger_org, "ngo_admin")
+        db.session.flush()
+
+        self.answers: dict[tuple[str, str], str] = {}
+        self.evaluations = {}
+        plan_scores = {("alpha", "139.1"): "100", ("beta", "139.1"): "75",
+                       ("gamma", "139.1"): "100", ("alpha", "139.2"): "50",
+                       ("beta", "139.4"): "25", ("gamma", "139.4"): "50"}
+        for (key, code), status in plan_scores.items():
+            assessment = f"{t}تقييم {key} {code}: اعتُمد قانون جديد — یاسایەکی نوێ پەسەند کرا"
+            self.answers[(key, code)] = assessment
+            answers = dict(COMPLETE_ANSWERS, status=status, assessment=assessment,
+                           government_actions=f"{t}إجراءات {key} {code}",
+                           evidence_links=f"{t}https://example.org/{key}/{code}")
+            evaluation = evaluation_service.start(
+                db.session, organization_id=self.orgs[key].id, recommendation=self.recs[code],
+                period=self.period, user=self.evaluators[key], answers=answers,
+                pseudonymous=(key, code) == ("gamma", "139.1"))
+            if (key, code) == ("alpha", "139.1"):
+                plain = t.replace("/", "")  # a file name has no "/"
+                self.shared = attachment_service.store(
+                    db.session, evaluation, data=WORLD_PDF, filename=f"{plain}تقرير الرصد.pdf",
+                    visibility="coordinator", user=self.evaluators[key])
+                self.kept = attachment_service.store(
+                    db.session, evaluation, data=WORLD_PDF, filename=f"{plain}شاهد سري.pdf",
+                    visibility="organization", user=self.evaluators[key])
+                db.session.flush()
+            evaluation_service.submit(db.session, evaluation, None,
+                                      expected_version=evaluation.version,
+                                      user=self.admins[key])
+            self.evaluations[(key, code)] = evaluation
+        self.official_plan = official(self.period, 20, measure="mean_score",
+                                      source=f"{t}التقرير الحكومي السنوي")
+        self.official_file = official(self.period, 90, measure="mean_score", file=self.file1,
+                                      source=f"{t}تقرير الوزارة")
+        official(self.period, None, measure="mean_score", rec=self.recs["139.1"],
+                 status_score=25, source=f"{t}رد الحكومة")
+        official(self.period, None, measure="mean_score", rec=self.recs["139.2"],
+                 status_score=0, source=f"{t}رد الحكومة")
+        db.session.commit()
+
+    @property
+    def rec1(self) -> Recommendation:
+        return self.recs["139.1"]
+
+    def url(self, what: str = "", *, label: str | None = None) -> str:
+        base = f"/reports/{self.plan.slug}/{label or self.period.label}"
+        return f"{base}/{what}" if what else base
+
+
+def results(**kwargs) -> Results:  # noqa: ANN003
+    return Results(**kwargs)

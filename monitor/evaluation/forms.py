@@ -30,6 +30,19 @@ def answers_from(form: MultiDict, definition: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+#: The answers form says it carries the pseudonym checkbox (an unchecked box sends
+#: nothing, so without this marker "unchecked" and "not on the form" look alike).
+PSEUDONYM_MARKER = "pseudonymous_shown"
+
+
+def pseudonymous_from(form: MultiDict) -> bool | None:
+    """The "appear to the coordinator under a pseudonym" choice; None when the posted
+    form did not offer it (the choice is then left unchanged)."""
+    if PSEUDONYM_MARKER not in form:
+        return None
+    return form.get("pseudonymous") in ("y", "on", "1", "true")
+
+
 def version_from(form: MultiDict) -> int | None:
     try:
         return int(form.get("version", ""))

@@ -20,12 +20,12 @@ from ..models import (Attachment, Evaluation, OutgoingEmail, Plan, Recommendatio
                       ReportingPeriod)
 from ..services import attachments as attachment_service
 from ..services import evaluations as service
-from ..services import mailer
+from ..services import mailer, pseudonyms
 from ..services import questionnaires as questionnaire_service
 from ..services.questionnaire import localized as q_localized
 from .forms import (AnswersImportForm, AttachmentForm, ClarificationForm,
                     QuestionnaireImportForm, ReturnForm, VisibilityForm, answers_from,
-                    version_from)
+                    pseudonymous_from, version_from)
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")
 
@@ -192,7 +192,7 @@ def create(period_id: int, recommendation_id: int):
         evaluation = service.create_draft(
             db.session, organization_id=current_user.organization_id,
             recommendation=recommendation, period=period, raw=raw, user=current_user,
-            lang=_lang())
+            lang=_lang(), pseudonymous=pseudonymous_from(request.form))
     except service.EvaluationError as exc:
         return _refused(exc, None, period, recommendation, raw)
     db.session.commit()
@@ -241,16 +241,16 @@ def _answer_action(evaluation_id: int, action, done):  # noqa: ANN001, ANN202
 @requires("evaluation.work")
 def save(evaluation_id: int):
     return _answer_action(evaluation_id, lambda ev, raw, version: service.save(
-        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang()),
-        lambda _result: "saved")
+        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang(),
+        pseudonymous=pseudonymous_from(request.form)), lambda _result: "saved")
 
 
 @bp.route("/<int:evaluation_id>/send", methods=["POST"])
 @requires("evaluation.work")
 def send_for_approval(evaluation_id: int):
     return _answer_action(evaluation_id, lambda ev, raw, version: service.send_for_approval(
-        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang()),
-        lambda _result: "sent")
+        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang(),
+        pseudonymous=pseudonymous_from(request.form)), lambda _result: "sent")
 
 
 @bp.route("/<int:evaluation_id>/submit", methods=["POST"])
@@ -259,7 +259,8 @@ def submit(evaluation_id: int):
     comment = request.form.get("comment")
     return _answer_action(evaluation_id, lambda ev, raw, version: service.submit(
         db.session, ev, raw, expected_version=version, user=current_user, comment=comment,
-        lang=_lang()), lambda revision: "late" if revision.late else "submitted")
+        lang=_lang(), pseudonymous=pseudonymous_from(request.form)),
+        lambda revision: "late" if revision.late else "submitted")
 
 
 @bp.route("/<int:evaluation_id>/return", methods=["POST"])
@@ -404,8 +405,10 @@ def _review_page(evaluation: Evaluation, form: ClarificationForm | None = None,
     from ..models import Questionnaire
 
     questionnaire = db.session.get(Questionnaire, revision.questionnaire_id)
-    organization = (service.pseudonym(evaluation.organization_id) if evaluation.pseudonymous
-                    else evaluation.organization.name)
+    # One pseudonym scheme (services.pseudonyms): letters per recommendation on the
+    # drill-down, a neutral label here, never a code that links one NGO's evaluations.
+    organization = pseudonyms.shown_name(evaluation.organization.name,
+                                         evaluation.pseudonymous)
     return render_template(
         "evaluation/review.html", evaluation=evaluation, revision=revision,
         revisions=revisions, definition=questionnaire.definition, organization=organization,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -50,3 +50,15 @@ class ConfirmForm(FlaskForm):
     """A bare form: its CSRF token protects a one-button action."""
 
     submit = SubmitField(_l("Delete"))
+
+
+class ActionForm(FlaskForm):
+    """A bare form for one-button actions (publish, unpublish): its CSRF token only."""
+
+
+class ReplyForm(FlaskForm):
+    """A message in a right-of-reply thread. The text is checked by services.replies
+    (empty, too long), so that every way in is refused for the same reasons."""
+
+    level = HiddenField()
+    body = TextAreaField(_l("Text"))

@@ -35,10 +35,23 @@ from ..models import (
     Questionnaire,
     Recommendation,
     ReportingPeriod,
+    utcnow,
 )
-from ..services import aggregation, charts, comparison, official, questionnaire, stats
+from ..services import (
+    aggregation,
+    charts,
+    comparison,
+    exports,
+    official,
+    pseudonyms,
+    publication,
+    questionnaire,
+    replies,
+    stats,
+)
 from ..services.tabular import write_csv
-from .forms import ConfirmForm, OfficialEntryForm, OfficialImportForm
+from . import charting
+from .forms import ActionForm, ConfirmForm, OfficialEntryForm, OfficialImportForm, ReplyForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -111,14 +124,7 @@ def sort_rows(rows: list[comparison.RecommendationComparison], sort: str, direct
     return present + missing
 
 
-def _fmt(measure: str):  # noqa: ANN202
-    if measure == "share_implemented":
-        return lambda v: i18n.format_percent(v)
-    return lambda v: i18n.format_number(v)
-
-
-def _measure_label(measure: str | None) -> str:
-    return str(official.MEASURE_LABELS.get(measure or "", ""))
+_measure_label = charting.measure_label
 
 
 def _scale_labels() -> dict[int, str]:
@@ -140,33 +146,10 @@ def dashboard(slug: str, label: str | None = None):
     period = _period(plan, label or request.args.get("period"), overview)
     result = overview.comparison(period)
     periods = overview.periods
-    rtl = i18n.text_direction() == "rtl"
-    no_data = _("no data")
 
-    measure = result.overall.measure
-    fmt = _fmt(measure)
-    trend = comparison.trend(overview, measure)
-    trend_svg = charts.trend_chart(
-        trend.labels,
-        [charts.Series(_("Official"), trend.official, "series-official"),
-         charts.Series(_("Independent (NGOs)"), trend.independent, "series-independent")],
-        title=_("Official and independent figures by period: %(measure)s",
-                measure=_measure_label(measure)),
-        desc=_("Plan level, on a scale of 0 to 100."), rtl=rtl, y_label_fmt=fmt,
-        no_data_label=no_data, chart_id="trend",
-    )
-    files_svg = None
-    if result.files and not result.is_empty:
-        files_svg = charts.paired_bars(
-            [f"{i18n.localized(f.file, 'title')} ({_measure_label(f.figures.measure)})"
-             for f in result.files],
-            [(f.figures.official, f.figures.independent) for f in result.files],
-            series_names=(_("Official"), _("Independent (NGOs)")),
-            title=_("Official and independent figures per recommendation file, %(period)s",
-                    period=period.label),
-            rtl=rtl, value_fmt=lambda v: i18n.format_number(v), no_data_label=no_data,
-            chart_id="files",
-        )
+    trend = comparison.trend(overview, result.overall.measure)
+    trend_svg = charting.trend_svg(trend)
+    files_svg = _files_svg(result)
 
     sort = request.args.get("sort", "code")
     if sort not in SORTS:
@@ -182,17 +165,25 @@ def dashboard(slug: str, label: str | None = None):
     files = {f.file.id: f.file for f in result.files}
 
     pending = aggregation.pending_counts(db.session, period.id) if result.is_empty else None
-    settings = result.settings
-    method = stats.method_steps(threshold=i18n.format_number(settings.threshold, 0)
-                                if float(settings.threshold).is_integer()
-                                else i18n.format_number(settings.threshold),
-                                min_ngos=settings.min_ngos)
+    threads = {t.level.key: t for t in replies.coordinator_threads(db.session, plan, period,
+                                                                   result) if t.messages}
     return render_template(
         "reports/dashboard.html", plan=plan, period=period, periods=periods, result=result,
         trend=trend, trend_svg=trend_svg, files_svg=files_svg, rows=page_rows, texts=texts,
         files=files, page=page, pages=pages, sort=sort, direction=direction, sorts=SORTS,
-        pending=pending, method=method, measure_label=_measure_label,
+        pending=pending, method=charting.method(result.settings), measure_label=_measure_label,
+        threads=threads, form=ActionForm(),
+        public_url=url_for("public.results", slug=plan.slug, label=period.label)
+        if period.published_at else None,
     )
+
+
+def _files_svg(result: comparison.Comparison):  # noqa: ANN202
+    if not result.files or result.is_empty:
+        return None
+    return charting.files_svg(
+        [(f.file, f.figures.measure, f.figures.official, f.figures.independent)
+         for f in result.files], result.period.label)
 
 
 @bp.route("/<slug>/comparison.csv")
@@ -207,15 +198,6 @@ def comparison_csv(slug: str):
 
 
 # --- the drill-down ------------------------------------------------------------------------
-
-
-def _pseudonym(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return _("Organisation %(letter)s", letter=letters)
 
 
 def _answer_rows(answers: dict[str, Any], definition: dict[str, Any] | None, lang: str
@@ -239,7 +221,9 @@ def _answer_rows(answers: dict[str, Any], definition: dict[str, Any] | None, lan
             text = choices.get(str(value), str(value))
         rows.append((questionnaire.localized(q.get("label"), lang)[0] or name, text))
     for name, value in answers.items():
-        if name not in known:
+        # "_attachments" and other "_" keys are the receipt's metadata (they list documents
+        # kept within the organisation too): never answers to show.
+        if name not in known and not name.startswith("_"):
             rows.append((name, "; ".join(map(str, value)) if isinstance(value, list)
                          else str(value)))
     return rows
@@ -275,10 +259,7 @@ def recommendation(slug: str, recommendation_id: int):
         .where(Evaluation.period_id == period.id, Evaluation.recommendation_id == rec.id,
                Evaluation.counted == sa.true())
         .order_by(Evaluation.id)).all()
-    pseudonyms: dict[int, str] = {}
-    for eid, pseudonymous in counted:
-        if pseudonymous:
-            pseudonyms[eid] = _pseudonym(len(pseudonyms))
+    letters = pseudonyms.by_evaluation(db.session, period.id, [rec.id])
     page, pages = _page_number(len(counted), EVALUATIONS_PAGE_SIZE)
     ids = [eid for eid, _ in counted[(page - 1) * EVALUATIONS_PAGE_SIZE:
                                      page * EVALUATIONS_PAGE_SIZE]]
@@ -308,8 +289,9 @@ def recommendation(slug: str, recommendation_id: int):
         revision = newest.get(evaluation.id)
         items.append({
             "evaluation": evaluation,
-            "name": pseudonyms.get(evaluation.id) or evaluation.organization.name,
-            "pseudonymous": evaluation.id in pseudonyms,
+            "name": pseudonyms.shown_name(evaluation.organization.name,
+                                          evaluation.pseudonymous, letters.get(evaluation.id)),
+            "pseudonymous": evaluation.pseudonymous,
             "revision": revision,
             "answers": _answer_rows(revision.answers, definitions.get(revision.questionnaire_id),
                                     lang) if revision is not None else [],
@@ -325,11 +307,13 @@ def recommendation(slug: str, recommendation_id: int):
         pct_fmt=lambda v: i18n.format_percent(v, 0), no_data_label=_("no data"),
         chart_id="distribution",
     )
+    thread = replies.coordinator_thread(db.session, plan, period,
+                                        replies.Level(figures.level_key, recommendation=rec))
     return render_template(
         "reports/recommendation.html", plan=plan, period=period, rec=rec, score=score,
         figures=figures, entry=entry, items=items, page=page, pages=pages, dist_svg=dist_svg,
         scale_labels=labels, settings=settings, periods=list(plan.periods),
-        measure_label=_measure_label,
+        measure_label=_measure_label, thread=thread,
     )
 
 
@@ -444,3 +428,196 @@ def official_template(slug: str):
     plan = _plan(slug, "official.manage")
     return Response(official.template_csv(plan), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="official-{plan.slug}.csv"'})
+
+
+# --- exports ------------------------------------------------------------------------------
+
+
+def _labelled(slug: str, label: str, action: str) -> tuple[Plan, ReportingPeriod]:
+    plan = _plan(slug, action)
+    return plan, _period(plan, label)
+
+
+def _download(data: bytes, name: str, fmt: str) -> Response:
+    response = Response(data, mimetype=exports.mimetype(fmt))
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+def _format(fmt: str) -> str:
+    if fmt not in exports.FORMATS:
+        _refuse(404, _("Exports are available as CSV or XLSX."))
+    return fmt
+
+
+@bp.route("/<slug>/<label>/export/comparison.<fmt>")
+@requires("reports.export")
+def export_comparison(slug: str, label: str, fmt: str):
+    """The comparison (plan, files, recommendations) with each item's right-of-reply
+    thread: CSV (one table) or XLSX (with a sheet of messages and one of settings)."""
+    plan, period = _labelled(slug, label, "reports.export")
+    fmt = _format(fmt)
+    result = comparison.compare(db.session, plan, period)
+    data = exports.render(exports.comparison_tables(db.session, result), fmt,
+                          rtl=i18n.text_direction() == "rtl")
+    return _download(data, exports.filename("comparison", plan.slug, period.label, fmt=fmt),
+                     fmt)
+
+
+@bp.route("/<slug>/<label>/export/evaluations.<fmt>")
+@requires("reports.export")
+def export_evaluations(slug: str, label: str, fmt: str):
+    """Every submitted evaluation of the period in the version that counts."""
+    plan, period = _labelled(slug, label, "reports.export")
+    fmt = _format(fmt)
+    data = exports.render(exports.evaluation_tables(db.session, plan, period), fmt,
+                          rtl=i18n.text_direction() == "rtl")
+    return _download(data, exports.filename("evaluations", plan.slug, period.label, fmt=fmt),
+                     fmt)
+
+
+# --- the printable report -------------------------------------------------------------------
+
+
+@bp.route("/<slug>/<label>/report")
+@requires("reports.view")
+def report(slug: str, label: str):
+    """Everything of one period on one page, for printing or saving as PDF."""
+    plan = _plan(slug, "reports.view")
+    period = _period(plan, label)
+    overview = comparison.Overview(db.session, plan)
+    result = overview.comparison(period)
+    trend = comparison.trend(overview, result.overall.measure)
+    texts = {rec.id: rec for rec in db.session.scalars(
+        sa.select(Recommendation).where(Recommendation.plan_id == plan.id))}
+    return render_template(
+        "reports/report.html", plan=plan, period=period, result=result, trend=trend,
+        trend_svg=charting.trend_svg(trend), files_svg=_files_svg(result), texts=texts,
+        files={f.file.id: f.file for f in result.files},
+        threads=replies.threads_with_messages(db.session, plan, period),
+        method=charting.method(result.settings), measure_label=_measure_label,
+        generated_at=utcnow(),
+    )
+
+
+# --- publication ----------------------------------------------------------------------------
+
+
+def _publication(slug: str, label: str, change) -> Response:  # noqa: ANN001
+    plan, period = _labelled(slug, label, "reports.publish")
+    if not ActionForm().validate_on_submit():
+        _refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
+                       "changed. Please go back, reload the page and try again."))
+    try:
+        change(db.session, period, user=current_user)
+    except publication.PublicationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        if period.published_at is not None:
+            flash(_("The results of %(period)s are published: anyone can read them at the "
+                    "address shown on this page.", period=period.label), "success")
+        else:
+            flash(_("The results of %(period)s are no longer published.",
+                    period=period.label), "success")
+    return redirect(url_for(".dashboard", slug=plan.slug, period=period.label))
+
+
+@bp.route("/<slug>/<label>/publish", methods=["POST"])
+@requires("reports.publish")
+def publish(slug: str, label: str):
+    return _publication(slug, label, publication.publish)
+
+
+@bp.route("/<slug>/<label>/unpublish", methods=["POST"])
+@requires("reports.publish")
+def unpublish(slug: str, label: str):
+    return _publication(slug, label, publication.unpublish)
+
+
+# --- right of reply -------------------------------------------------------------------------
+
+THREADS_PAGE_SIZE = 50
+
+
+def _replies_page(plan: Plan, period: ReportingPeriod, level_key: str | None,
+                  form: ReplyForm | None = None, close_form: ReplyForm | None = None,
+                  status: int = 200, strict: bool = True):  # noqa: ANN202
+    """The list of threads, or one thread (`level_key`). `strict`: an item neither
+    flagged nor with a thread is not found (False when showing a refusal about it)."""
+    result = comparison.compare(db.session, plan, period)
+    if level_key:
+        try:
+            level = replies.parse_level(db.session, plan, level_key)
+        except replies.NotFound as exc:
+            _refuse(404, exc.message)
+        thread = replies.coordinator_thread(db.session, plan, period, level, result)
+        if strict and not thread.messages and not thread.flagged:
+            _refuse(404, _("This item is not flagged as divergent in this period and has no "
+                           "thread."))
+        form = form or ReplyForm(level=level.key)
+        close_form = close_form or ReplyForm(level=level.key, formdata=None)
+        return render_template(
+            "reports/thread.html", plan=plan, period=period, thread=thread, form=form,
+            close_form=close_form, max_body=replies.MAX_BODY, measure_label=_measure_label,
+        ), status
+    threads = replies.coordinator_threads(db.session, plan, period, result)
+    page, pages = _page_number(len(threads), THREADS_PAGE_SIZE)
+    return render_template(
+        "reports/replies.html", plan=plan, period=period, periods=list(plan.periods),
+        threads=threads[(page - 1) * THREADS_PAGE_SIZE: page * THREADS_PAGE_SIZE],
+        total=len(threads), page=page, pages=pages, measure_label=_measure_label,
+    ), status
+
+
+@bp.route("/<slug>/<label>/replies")
+@requires("reply.respond")
+def replies_page(slug: str, label: str):
+    """The flagged items of a period and their threads; ?level=<key> opens one thread."""
+    plan, period = _labelled(slug, label, "reply.respond")
+    return _replies_page(plan, period, request.args.get("level"))
+
+
+def _reply_action(slug: str, label: str, write, done: str, *,  # noqa: ANN001, ANN202
+                  closing: bool = False):
+    plan, period = _labelled(slug, label, "reply.respond")
+    form = ReplyForm()
+    key = (form.level.data or "").strip()
+    if not form.validate_on_submit():
+        _refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
+                       "changed. Please go back, reload the page and try again."))
+    try:
+        write(plan, period, key, form.body.data)
+    except replies.ReplyError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            _refuse(404, exc.message)
+        flash(exc.message, "error")
+        form.body.data = (form.body.data or "")[:replies.MAX_BODY]  # never echo a huge text
+        if closing:
+            return _replies_page(plan, period, key, close_form=form, status=exc.status,
+                                 strict=False)
+        return _replies_page(plan, period, key, form=form, status=exc.status, strict=False)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(".replies_page", slug=plan.slug, label=period.label, level=key))
+
+
+@bp.route("/<slug>/<label>/replies/respond", methods=["POST"])
+@requires("reply.respond")
+def respond(slug: str, label: str):
+    return _reply_action(slug, label, lambda plan, period, key, body: replies.respond(
+        db.session, plan, period, key, body, user=current_user,
+        result=comparison.compare(db.session, plan, period)),
+        _("The government's response was recorded. The NGOs that evaluated this item can "
+          "now read it and reply."))
+
+
+@bp.route("/<slug>/<label>/replies/close", methods=["POST"])
+@requires("reply.respond")
+def close_thread(slug: str, label: str):
+    return _reply_action(slug, label, lambda plan, period, key, body: replies.close(
+        db.session, plan, period, key, body, user=current_user),
+        _("The thread was closed. It stays with the item, in the exports and in the report."),
+        closing=True)

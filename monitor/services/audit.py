@@ -12,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from ..models import AuditEvent, Organization, Plan, User
+from ..models import Attachment, AuditEvent, Evaluation, Organization, Plan, ReplyMessage, User
+from . import pseudonyms
 
 #: Set per web request (monitor/__init__.py) so that events carry the request id.
 request_id_var: ContextVar[str | None] = ContextVar("monitor_request_id", default=None)
@@ -76,12 +77,37 @@ def _in_body(body_id: int | None) -> sa.ColumnElement[bool]:
     return AuditEvent.plan_id.in_(sa.select(Plan.id).where(Plan.body_id == body_id))
 
 
+def pseudonymous_event() -> sa.ColumnElement[bool]:
+    """Events about an evaluation its organisation made pseudonymous (the evaluation, its
+    documents, its organisation's rejoinders): the coordinator must not learn from the
+    trail which organisation they belong to."""
+    evaluations = sa.select(Evaluation.id).where(Evaluation.pseudonymous == sa.true())
+    attachments = (sa.select(Attachment.id)
+                   .join(Evaluation, Evaluation.id == Attachment.evaluation_id)
+                   .where(Evaluation.pseudonymous == sa.true()))
+    rejoinders = sa.select(ReplyMessage.id).where(ReplyMessage.pseudonymous == sa.true())
+    return sa.or_(
+        sa.and_(AuditEvent.object_type == "Evaluation", AuditEvent.object_id.in_(evaluations)),
+        sa.and_(AuditEvent.object_type == "Attachment", AuditEvent.object_id.in_(attachments)),
+        sa.and_(AuditEvent.object_type == "ReplyMessage", AuditEvent.object_id.in_(rejoinders)),
+    )
+
+
 def events_query(criteria: EventFilter, *, body_id: int | None) -> sa.Select:
     """Events in scope matching `criteria`, newest first, with the actor's email, the
-    organisation's name and the plan's slug."""
+    organisation's name, the plan's slug and whether the event is masked.
+
+    Masked (`pseudonymous_event`): the organisation's name, the email of an NGO actor and
+    the request id (which links it to the other events of the same request) come back as
+    None, and filtering by organisation leaves the event out."""
     actor = aliased(User)
+    masked = pseudonymous_event()
     query = (
-        sa.select(AuditEvent, actor.email, Organization.name, Plan.slug)
+        sa.select(AuditEvent,
+                  sa.case((sa.and_(masked, actor.role != "coordinator"), sa.null()),
+                          else_=actor.email),
+                  sa.case((masked, sa.null()), else_=Organization.name), Plan.slug,
+                  masked.label("masked"))
         .outerjoin(actor, actor.id == AuditEvent.actor_id)
         .outerjoin(Organization, Organization.id == AuditEvent.organization_id)
         .outerjoin(Plan, Plan.id == AuditEvent.plan_id)
@@ -93,7 +119,8 @@ def events_query(criteria: EventFilter, *, body_id: int | None) -> sa.Select:
     if criteria.object_type:
         query = query.where(AuditEvent.object_type == criteria.object_type)
     if criteria.organization_id is not None:
-        query = query.where(AuditEvent.organization_id == criteria.organization_id)
+        query = query.where(AuditEvent.organization_id == criteria.organization_id,
+                            sa.not_(masked))
     if criteria.start is not None:
         query = query.where(AuditEvent.at >= criteria.start)
     if criteria.end is not None:
@@ -113,7 +140,7 @@ def filter_choices(session: Session, *, body_id: int | None
     organizations = [tuple(row) for row in session.execute(
         sa.select(Organization.id, Organization.name)
         .where(Organization.id.in_(
-            sa.select(AuditEvent.organization_id).where(scope))
+            sa.select(AuditEvent.organization_id).where(scope, sa.not_(pseudonymous_event())))
         ).order_by(Organization.name, Organization.id))]
     return actions, types, organizations  # type: ignore[return-value]
 
@@ -148,11 +175,14 @@ def export_rows(session: Session, criteria: EventFilter, *, body_id: int | None
         events_query(criteria, body_id=body_id).limit(EXPORT_LIMIT)
     ).all()
     return [
-        (event.id, event.at.isoformat(timespec="seconds"), event.request_id or "",
-         actor_email or "", event.action, event.object_type, event.object_id,
-         organization or "", plan or "", as_json(event.before), as_json(event.after))
-        for event, actor_email, organization, plan in rows
+        (event.id, event.at.isoformat(timespec="seconds"),
+         "" if masked else event.request_id or "", actor_email or "", event.action,
+         event.object_type, event.object_id,
+         pseudonyms.neutral() if masked else organization or "", plan or "",
+         as_json(event.before), as_json(event.after))
+        for event, actor_email, organization, plan, masked in rows
     ]
+
 
 
 @dataclass

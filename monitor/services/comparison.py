@@ -363,10 +363,13 @@ class Overview:
     """Every period of a plan from one aggregation pass: the full comparison of the
     period shown, and plan-level summaries of all periods for the trend."""
 
-    def __init__(self, session: Session, plan: Plan, settings: Settings | None = None):
+    def __init__(self, session: Session, plan: Plan, settings: Settings | None = None,
+                 periods: list[ReportingPeriod] | None = None):
+        """`periods`: only these (in order) instead of all the plan's periods (the public
+        page's trend shows published periods only)."""
         self.plan = plan
         self.settings = settings or Settings.from_config()
-        self.periods = list(plan.periods)
+        self.periods = list(plan.periods) if periods is None else list(periods)
         self.recs, self.files = _load_catalogue(session, plan)
         ids = [p.id for p in self.periods]
         self.hists = aggregation.histograms_by_period(session, ids)

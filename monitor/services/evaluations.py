@@ -144,13 +144,6 @@ def today() -> dt.date:
     return dt.datetime.now(zone).date()
 
 
-def pseudonym(organization_id: int) -> str:
-    """A stable name that does not reveal the organisation (for pseudonymous evaluations)."""
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    digest = hmac.new(key, f"org:{organization_id}".encode(), hashlib.sha256).hexdigest()
-    return "NGO-" + digest[:6].upper()
-
-
 def _require_role(user: User | None, role: str) -> None:
     """Defence in depth: routes check roles first (access.RULES)."""
     if user is None or user.role != role:
@@ -280,7 +273,7 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 def start(session: Session, *, organization_id: int, recommendation: Recommendation,
           period: ReportingPeriod, user: User | None, answers: dict[str, Any] | None = None,
-          check_period: bool = True) -> Evaluation:
+          check_period: bool = True, pseudonymous: bool = False) -> Evaluation:
     """Create the evaluation (a draft). Raises NotFound, EvaluationError (closed), and
     StaleVersion when someone else started it at the same moment."""
     check_scope(session, organization_id, recommendation, period)
@@ -288,6 +281,7 @@ def start(session: Session, *, organization_id: int, recommendation: Recommendat
         check_open(period)
     evaluation = Evaluation(organization_id=organization_id, recommendation_id=recommendation.id,
                             period_id=period.id, state="draft", answers=answers or {},
+                            pseudonymous=pseudonymous,
                             updated_by_id=user.id if user else None, updated_at=utcnow())
     session.add(evaluation)
     try:
@@ -299,19 +293,28 @@ def start(session: Session, *, organization_id: int, recommendation: Recommendat
     audit.record(session, "evaluation.created", evaluation, actor_id=user.id if user else None,
                  plan_id=period.plan_id, after={"state": "draft", "version": evaluation.version,
                                                 "recommendation_id": recommendation.id,
-                                                "period_id": period.id})
+                                                "period_id": period.id,
+                                                "pseudonymous": pseudonymous})
     return evaluation
 
 
 def create_draft(session: Session, *, organization_id: int, recommendation: Recommendation,
                  period: ReportingPeriod, raw: dict[str, Any], user: User,
-                 lang: str | None = None) -> Evaluation:
-    """The first save of an evaluation: checked like any draft, then created (version 1)."""
+                 lang: str | None = None, pseudonymous: bool | None = None) -> Evaluation:
+    """The first save of an evaluation: checked like any draft, then created (version 1).
+    `pseudonymous`: appear to the coordinator under a pseudonym (None: no)."""
     check_scope(session, organization_id, recommendation, period)
     check_open(period)
     _questionnaire, clean = _validate(session, period.plan, raw, submitting=False, lang=lang)
     return start(session, organization_id=organization_id, recommendation=recommendation,
-                 period=period, user=user, answers=clean)
+                 period=period, user=user, answers=clean, pseudonymous=bool(pseudonymous))
+
+
+def _pseudonym_change(evaluation: Evaluation, pseudonymous: bool | None) -> dict[str, Any]:
+    """The column to write when the form changes the pseudonym choice (None: unchanged)."""
+    if pseudonymous is None or bool(pseudonymous) == evaluation.pseudonymous:
+        return {}
+    return {"pseudonymous": bool(pseudonymous)}
 
 
 def start_from_previous(session: Session, *, organization_id: int,
@@ -440,27 +443,30 @@ def check_editable(session: Session, evaluation: Evaluation, user: User) -> None
 
 
 def save(session: Session, evaluation: Evaluation, raw: dict[str, Any], *,
-         expected_version: int | None, user: User, lang: str | None = None) -> Evaluation:
-    """Save the working copy (a draft may be incomplete; what is given must be valid)."""
+         expected_version: int | None, user: User, lang: str | None = None,
+         pseudonymous: bool | None = None) -> Evaluation:
+    """Save the working copy (a draft may be incomplete; what is given must be valid).
+    `pseudonymous` (None: unchanged) sets whether the coordinator sees a pseudonym."""
     _precheck(evaluation, user)
     _questionnaire, clean = _validate(session, evaluation.period.plan, raw, submitting=False,
                                       lang=lang)
     before = evaluation.answers or {}
     changed = _changed(before, clean)
+    extra = _pseudonym_change(evaluation, pseudonymous)
     if not _write(session, evaluation, expected_version,
-                  {"answers": clean, "updated_at": utcnow(), "updated_by_id": user.id},
+                  {"answers": clean, "updated_at": utcnow(), "updated_by_id": user.id, **extra},
                   states=_writable_states(user)):
         raise _refusal(session, evaluation, expected_version, user)
     audit.record(session, "evaluation.saved", evaluation, actor_id=user.id,
                  plan_id=evaluation.period.plan_id,
                  before={"version": expected_version},
-                 after={"version": evaluation.version, "changed": changed})
+                 after={"version": evaluation.version, "changed": changed, **extra})
     return evaluation
 
 
 def send_for_approval(session: Session, evaluation: Evaluation, raw: dict[str, Any], *,
                       expected_version: int | None, user: User,
-                      lang: str | None = None) -> Evaluation:
+                      lang: str | None = None, pseudonymous: bool | None = None) -> Evaluation:
     """Save and send to the NGO administrator; every required answer must be given."""
     _precheck(evaluation, user)
     if evaluation.state == "awaiting_approval":
@@ -468,15 +474,16 @@ def send_for_approval(session: Session, evaluation: Evaluation, raw: dict[str, A
     _questionnaire, clean = _validate(session, evaluation.period.plan, raw, submitting=True,
                                       lang=lang)
     before_state = evaluation.state
+    extra = _pseudonym_change(evaluation, pseudonymous)
     if not _write(session, evaluation, expected_version,
                   {"answers": clean, "state": "awaiting_approval",
                    "sent_for_approval_by_id": user.id, "updated_at": utcnow(),
-                   "updated_by_id": user.id}, states=EDITABLE_STATES):
+                   "updated_by_id": user.id, **extra}, states=EDITABLE_STATES):
         raise _refusal(session, evaluation, expected_version, user)
     audit.record(session, "evaluation.sent_for_approval", evaluation, actor_id=user.id,
                  plan_id=evaluation.period.plan_id,
                  before={"state": before_state, "version": expected_version},
-                 after={"state": evaluation.state, "version": evaluation.version})
+                 after={"state": evaluation.state, "version": evaluation.version, **extra})
     return evaluation
 
 
@@ -518,8 +525,11 @@ def verify(revision: EvaluationRevision) -> bool:
 def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
             clean: dict[str, Any], *, user: User | None, now: dt.datetime, late: bool,
             comment: str | None = None, expected_version: int | None = None,
-            states: tuple[str, ...] | None = None) -> EvaluationRevision:
-    """The one path by which a version reaches the coordinator and counts."""
+            states: tuple[str, ...] | None = None,
+            extra: dict[str, Any] | None = None) -> EvaluationRevision:
+    """The one path by which a version reaches the coordinator and counts. `extra`: more
+    columns written by the same conditional UPDATE (the pseudonym choice)."""
+    extra = extra or {}
     yours = evaluation.version if expected_version is None else expected_version
     before = {"state": evaluation.state, "version": yours,
               "counted": evaluation.counted, "status_score": evaluation.status_score}
@@ -528,7 +538,7 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
     if not _write(session, evaluation, yours,
                   {"answers": clean, "state": "submitted", "counted": True,
                    "status_score": score, "updated_at": now,
-                   "updated_by_id": user.id if user else None}, states=states):
+                   "updated_by_id": user.id if user else None, **extra}, states=states):
         raise _refusal(session, evaluation, yours, user, submission=True)
     number = 1 if not before["counted"] else (session.scalar(
         sa.select(sa.func.max(EvaluationRevision.number))
@@ -557,13 +567,14 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
                  plan_id=evaluation.period.plan_id, before=before,
                  after={"state": "submitted", "version": evaluation.version, "counted": True,
                         "status_score": score, "revision": number, "late": late,
-                        "content_hash": revision.content_hash})
+                        "content_hash": revision.content_hash, **extra})
     return revision
 
 
 def submit(session: Session, evaluation: Evaluation, raw: dict[str, Any] | None, *,
            expected_version: int | None, user: User, comment: str | None = None,
-           now: dt.datetime | None = None, lang: str | None = None) -> EvaluationRevision:
+           now: dt.datetime | None = None, lang: str | None = None,
+           pseudonymous: bool | None = None) -> EvaluationRevision:
     """The NGO administrator approves and submits to the coordinator (from a draft, from
     awaiting approval, or a revision after a clarification request). `raw` None submits
     the saved working copy. Late submissions are accepted and flagged."""
@@ -582,7 +593,8 @@ def submit(session: Session, evaluation: Evaluation, raw: dict[str, Any] | None,
     late = deadline is not None and now > deadline
     return _submit(session, evaluation, questionnaire, clean, user=user, now=now, late=late,
                    comment=comment, expected_version=expected_version,
-                   states=(*EDITABLE_STATES, "awaiting_approval"))
+                   states=(*EDITABLE_STATES, "awaiting_approval"),
+                   extra=_pseudonym_change(evaluation, pseudonymous))
 
 
 def record_submitted(session: Session, *, organization: Organization,

@@ -344,9 +344,8 @@ def parse_entry(catalogue: Catalogue, raw: Mapping[str, object],
     if problem:
         errors["reported_on"] = problem
 
-    if errors:
+    if errors or measure is None:  # a missing measure was reported in `errors` above
         raise OfficialError(errors)
-    assert measure is not None
     return Entry(
         level_key=level_key(file_id, recommendation_id), file_id=file_id,
         recommendation_id=recommendation_id, measure=measure, value=value,

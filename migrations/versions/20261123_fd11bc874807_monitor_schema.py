@@ -1,8 +1,8 @@
 """monitor schema
 
-Revision ID: 2b177a2dc8ee
+Revision ID: fd11bc874807
 Revises: 
-Create Date: 2026-11-23 16:11:29.205520
+Create Date: 2026-11-23 16:36:58.639854
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '2b177a2dc8ee'
+revision = 'fd11bc874807'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -300,6 +300,7 @@ def upgrade():
     sa.Column('organization_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('pseudonymous', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_reply_message_author_id_user_account')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_reply_message_organization_id_organization')),
     sa.ForeignKeyConstraint(['period_id'], ['reporting_period.id'], name=op.f('fk_reply_message_period_id_reporting_period')),
