@@ -1,10 +1,15 @@
-"""Sessions, sign-in loading, language choice, safe redirects and response headers."""
+"""Sessions, sign-in loading, language choice, safe redirects, response headers, and
+input refused before any view runs (NUL bytes)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+import uuid
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, g, request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from . import i18n
 from .extensions import db, login_manager
@@ -35,6 +40,23 @@ def register(app: Flask) -> None:
         if user is None or not user.active or user.session_version != version:
             return None
         return user
+
+    @app.template_filter("bdi")
+    def bdi(value: object) -> Markup:
+        """A user-entered name, email or code inside a translated sentence, isolated so
+        that its direction (or a stray override) cannot reorder the sentence around it."""
+        return Markup("<bdi>%s</bdi>") % (value,)
+
+    @app.before_request
+    def refuse_nul_bytes():  # noqa: ANN202
+        # No text field or parameter ever needs a NUL byte; PostgreSQL refuses them with a
+        # database error, SQLite would store them. Refused here, once, for every route.
+        if contains_nul():
+            from .errors import render_error
+
+            return render_error(400, _("The request contains a character that is not "
+                                       "allowed (a NUL byte). Nothing was changed."))
+        return None
 
     @app.before_request
     def remember_language_choice() -> Response | None:
@@ -68,15 +90,41 @@ def register(app: Flask) -> None:
         return response
 
 
+def contains_nul() -> bool:
+    """Is there a NUL byte in the path, a query or form parameter (name or value), or an
+    uploaded file's name?"""
+    if "\x00" in request.path:
+        return True
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                return True
+    return any("\x00" in (upload.filename or "") for upload in request.files.values())
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,40}")
+
+
+def request_id(header: str | None) -> str:
+    """The caller's X-Request-Id when it is a plain token (it is stored in audit events
+    and logs), else a new one."""
+    header = (header or "")[:40]
+    return header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only a local path: never `//host`, `/\\host`, a scheme, or control characters."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Only a local path: never `//host`, `/\\host`, a scheme, or control characters, also
+    once percent-decoded (`/%2F%2Fhost`, `%0d%0a`), since a proxy or browser may decode."""
+    if not target:
         return None
-    if any(ord(ch) < 32 or ch == "\\" for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith(("//", "/\\")):
+            return None
+        if any(ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in form):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return None
     return target
 
 

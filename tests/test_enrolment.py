@@ -148,7 +148,7 @@ def test_the_administrator_invites_an_evaluator_who_joins_through_the_link(app, 
     person = new_client(app)
     assert person.get(link.removeprefix("http://localhost")).headers["Location"] == "/join-team"
     page = text(person.get("/join-team"))
-    assert "Join Amal" in page and "sara@team.example" in page
+    assert "Join <bdi>Amal</bdi>" in page and "sara@team.example" in page
     response = post_form(person, "/join-team", {"name": "Sara", "password": NEW_PASSWORD,
                                                 "confirm": NEW_PASSWORD,
                                                 "email": "other@evil.example"})

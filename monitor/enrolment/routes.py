@@ -74,9 +74,9 @@ OPEN_CALL_LIMIT = "5 per minute"
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _page() -> int:
+def _page(name: str = "page") -> int:
     try:
-        return max(1, min(int(request.args.get("page", 1)), 100000))
+        return max(1, min(int(request.args.get(name, 1)), 100000))
     except ValueError:
         return 1
 
@@ -249,7 +249,7 @@ def invitations(slug: str):
             sa.select(mail.c.invitation_id, mail.c.status, mail.c.last_error)
             .where(mail.c.invitation_id.in_([r.id for r in rows])))
     } if rows else {}
-    uninvited_page = max(1, request.args.get("upage", 1, type=int) or 1)
+    uninvited_page = _page("upage")  # bounded: a huge OFFSET is a database error
     uninvited, uninvited_total = _paginate(invitation_service.uninvited_query(plan),
                                            uninvited_page)
     pending_requests = db.session.scalar(sa.select(sa.func.count()).select_from(JoinRequest)

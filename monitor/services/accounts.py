@@ -1,6 +1,7 @@
 """Accounts: normalised emails, password hashing and rules, sign-in checks."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import sqlalchemy as sa
@@ -24,9 +25,23 @@ class AccountError(Exception):
     """A refusal with a message the user can read."""
 
 
+# Direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), the
+# zero-width space and the byte-order mark: invisible, they make a name read otherwise
+# than it is written ("gpj.exe" shown as "exe.jpg") or two names look alike. The
+# zero-width non-joiner and joiner (U+200C, U+200D) stay: Persian-script words need them.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
+
+
+def clean_name(value: str | None) -> str:
+    """A person's, an organisation's or a document's name as stored and compared: NFC,
+    without direction overrides or invisible characters, trimmed."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", value or "")).strip()
+
+
 def normalize_email(value: str) -> str:
-    """NFC and case-folded, so that the same address is one account, however typed."""
-    return unicodedata.normalize("NFC", (value or "").strip()).casefold()
+    """NFC, without invisible characters, and case-folded, so that the same address is
+    one account, however typed."""
+    return clean_name(value).casefold()
 
 
 def check_password_rules(password: str, *, email: str = "") -> None:

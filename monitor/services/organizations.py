@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Organization
 from . import audit, tabular
-from .accounts import normalize_email
+from .accounts import clean_name, normalize_email
 
 FIELDS = ("name", "email", "registration_number", "governorate", "preferred_language")
 REQUIRED = ("name", "email")
@@ -96,7 +96,7 @@ def parse_language(value: str | None) -> str | None:
 
 def clean_text(value: Any, field_name: str, *, required: bool = False) -> tuple[str | None, str | None]:
     """(cleaned value, error message)."""
-    text = unicodedata.normalize("NFC", str(value or "")).strip()
+    text = clean_name(str(value or ""))  # NFC, no direction overrides or invisible marks
     if not text:
         return None, (_("This field is required.") if required else None)
     if _CONTROL.search(text):

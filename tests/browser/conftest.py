@@ -82,3 +82,17 @@ def page_factory(browser, request):  # noqa: ANN001, ANN201
     yield make_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def live_smtp(live_app):  # noqa: ANN001, ANN201
+    """A real SMTP server on 127.0.0.1 (tests/smtp.py) that the live app sends to."""
+    from smtp import SmtpServer
+
+    server = SmtpServer().start()
+    live_app.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
+                               MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=5)
+    try:
+        yield server
+    finally:
+        server.stop()
