@@ -58,6 +58,8 @@ from monitor.models import (  # noqa: E402
 )
 from monitor.services import comparison  # noqa: E402
 
+from bench._postgres import create_schema, drop_schema  # noqa: E402
+
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_comparison"
 FILES = 10
@@ -221,13 +223,7 @@ def run(kind: str, rows: int, recommendations: int, ngos: int, repeat: int,
         if kind == "sqlite":
             url = f"sqlite:///{tmp}/bench.db"
         else:
-            engine = sa.create_engine(pg_url)
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-                conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
-            engine.dispose()
-            url = sa.engine.make_url(pg_url).update_query_dict(
-                {"options": f"-csearch_path={SCHEMA}"}).render_as_string(hide_password=False)
+            url = create_schema(pg_url, SCHEMA)
         app = create_app(_config(url, tmp))
         try:
             with app.app_context():
@@ -249,10 +245,7 @@ def run(kind: str, rows: int, recommendations: int, ngos: int, repeat: int,
                 db.engine.dispose()
         finally:
             if kind == "postgres":
-                engine = sa.create_engine(pg_url)
-                with engine.begin() as conn:
-                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-                engine.dispose()
+                drop_schema(pg_url, SCHEMA)
     return info | timings
 
 

@@ -165,7 +165,7 @@ def run(count: int, database_url: str, port: int, workdir: Path, rounds: int) ->
                 print(f"ERROR: {report.sent} reported sent, {sent} marked sent, {count} expected")
                 return 1
             results.append((raw_seconds / send_seconds, send_seconds, raw_seconds))
-        del payloads
+        payloads.clear()  # the messages are no longer needed
         db.session.remove()
         db.engine.dispose()
 

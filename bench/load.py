@@ -27,7 +27,6 @@ import random
 import re
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -208,31 +207,32 @@ def create_draft(user: User) -> None:
     return None
 
 
+def _post_answers(user: User, task: str, draft: tuple[int, int, int], action: str,
+                  state: str) -> None:
+    """Open a draft, post new answers with its version to /evaluations/<id>/<action>, and
+    check that they were kept in `state`."""
+    evaluation_id, period_id, rec_id = draft
+    page = user.get(task, f"/evaluations/{evaluation_id}")
+    version = VERSION.search(page)
+    marker = secrets.token_hex(6)
+    user.post(task, f"/evaluations/{evaluation_id}/{action}",
+              {"csrf_token": _csrf(page), "version": version.group(1) if version else ""}
+              | _answers(user, marker))
+    _acknowledged(user, period_id, rec_id, marker, state)
+
+
 def save_draft(user: User) -> None:
     if not user.drafts:
         return create_draft(user) if user.targets else ngo_home(user)
-    evaluation_id, period_id, rec_id = user.rng.choice(user.drafts)
-    page = user.get("draft", f"/evaluations/{evaluation_id}")
-    version = VERSION.search(page)
-    marker = secrets.token_hex(6)
-    user.post("draft", f"/evaluations/{evaluation_id}/save",
-              {"csrf_token": _csrf(page), "version": version.group(1) if version else ""}
-              | _answers(user, marker))
-    _acknowledged(user, period_id, rec_id, marker, "draft")
+    _post_answers(user, "draft", user.rng.choice(user.drafts), "save", "draft")
     return None
 
 
 def submit(user: User) -> None:
     if not user.drafts:
         return create_draft(user)
-    evaluation_id, period_id, rec_id = user.drafts.pop(user.rng.randrange(len(user.drafts)))
-    page = user.get("submit", f"/evaluations/{evaluation_id}")
-    version = VERSION.search(page)
-    marker = secrets.token_hex(6)
-    user.post("submit", f"/evaluations/{evaluation_id}/submit",
-              {"csrf_token": _csrf(page), "version": version.group(1) if version else ""}
-              | _answers(user, marker))
-    _acknowledged(user, period_id, rec_id, marker, "submitted")
+    _post_answers(user, "submit", user.drafts.pop(user.rng.randrange(len(user.drafts))),
+                  "submit", "submitted")
     return None
 
 

@@ -41,6 +41,8 @@ sys.path.insert(0, str(TOP))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench._postgres import create_schema, drop_schema  # noqa: E402
+
 PASSWORD = "bench password not secret"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET = 0.5
@@ -376,23 +378,9 @@ def postgres_url(base: str) -> tuple[str, str] | None:
     """A fresh schema in the PostgreSQL database, or None when it is unreachable."""
     schema = f"bench_{os.getpid()}"
     try:
-        engine = sa.create_engine(base)
-        with engine.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
+        return create_schema(base, schema), schema
     except sa.exc.OperationalError:
         return None
-    url = sa.engine.make_url(base).update_query_dict(
-        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    return url, schema
-
-
-def drop_schema(base: str, schema: str) -> None:
-    engine = sa.create_engine(base)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
 
 
 def bench(name: str, url: str, workdir: Path, requests: int, clients: int) -> dict:

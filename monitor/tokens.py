@@ -14,6 +14,8 @@ SALTS = {
     "evaluator": "monitor.evaluator-invitation.v1",
     "reset": "monitor.password-reset.v1",
 }
+#: Links that name a database row: the payload key of the row's id (beside its nonce "n").
+ROW_KEYS = {"invitation": "i", "evaluator": "e"}
 
 
 class TokenInvalid(Exception):
@@ -46,3 +48,22 @@ def read_token(purpose: str, token: str, max_age_seconds: int) -> dict[str, Any]
     if not isinstance(payload, dict):
         raise TokenInvalid()
     return payload
+
+
+def make_row_token(purpose: str, row_id: int, nonce: str) -> str:
+    """A link to one row (an invitation): its id and its current nonce."""
+    return make_token(purpose, {ROW_KEYS[purpose]: row_id, "n": nonce})
+
+
+def read_row_token(purpose: str, token: str, max_age_seconds: int) -> tuple[int, str]:
+    """The row id and nonce of a `make_row_token` link; TokenInvalid when either is absent."""
+    payload = read_token(purpose, token, max_age_seconds)
+    row_id, nonce = payload.get(ROW_KEYS[purpose]), payload.get("n")
+    if not isinstance(row_id, int) or not isinstance(nonce, str):
+        raise TokenInvalid()
+    return row_id, nonce
+
+
+def nonce_matches(current: str | None, given: str) -> bool:
+    """The link's nonce is the row's current one (none: the link was revoked)."""
+    return bool(current) and secrets.compare_digest(current, given)

@@ -2,10 +2,16 @@
 rule for optional parts (skip with a reason; fail under MONITOR_CI=1)."""
 from __future__ import annotations
 
+import csv
+import html
+import io
 import os
 import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -104,3 +110,80 @@ def table_snapshot(*models) -> dict:  # noqa: ANN002
         snapshot[model.__tablename__] = sorted(tuple(map(repr, row)) for row in rows)
     return snapshot
 
+
+def text(response) -> str:  # noqa: ANN001
+    """A page as a person reads it (character references decoded)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def new_client(app, lang: str | None = "en"):  # noqa: ANN001, ANN201
+    """A visitor who is not signed in, in `lang` (a cookie remembers the choice)."""
+    client = app.test_client()
+    if lang:
+        client.get(f"/login?lang={lang}")
+    return client
+
+
+def client_as(app, user, first_page: str | None = None, *,  # noqa: ANN001, ANN201
+              real: bool = False):
+    """A client signed in as `user`: through the sign-in form when `real`; otherwise by
+    setting the session directly, which skips the deliberately slow password hash (the
+    sign-in form is tested in test_foundation). Then it opens `first_page`, if given (a
+    `?lang=` there is remembered)."""
+    client = app.test_client()
+    if real:
+        login(client, user.email)
+    else:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+    if first_page:
+        client.get(first_page)
+    return client
+
+
+def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
+    """A CSV file as a spreadsheet writes it (CRLF line ends) in `encoding`."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsform(survey: list[list], choices: list[list] | None = None) -> bytes:
+    """An .xlsx with a survey sheet (first row = header) and an optional choices sheet."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "survey"
+    for row in survey:
+        sheet.append(row)
+    if choices is not None:
+        choice_sheet = workbook.create_sheet("choices")
+        for row in choices:
+            choice_sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def concurrently(app, workers: int, job: Callable) -> list:  # noqa: ANN001
+    """Run `job(index, barrier)` in `workers` threads, each in its own app context and
+    database session; the barrier lets them start their critical step together. Returns
+    each job's result, or the exception it raised."""
+    barrier = threading.Barrier(workers)
+    results: list = [None] * workers
+
+    def run(index: int) -> None:
+        with app.app_context():
+            try:
+                results[index] = job(index, barrier)
+            except BaseException as exc:  # noqa: BLE001 - reported by the caller's assertion
+                results[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results

@@ -22,9 +22,9 @@ from werkzeug.routing import Rule
 
 import factories as make
 from monitor import create_app
-from monitor.access import PUBLIC, RULES, SIGNED_IN
+from monitor.access import PUBLIC, RULES
 from monitor.extensions import db
-from support import base_config, csrf_from, login
+from support import base_config, client_as, csrf_from, login
 
 
 ROLES = ("coordinator", "ngo_admin", "evaluator")
@@ -204,10 +204,7 @@ def _text(response) -> str:  # noqa: ANN001
 def signed_in(app, user):  # noqa: ANN001, ANN201
     """A client signed in as `user` (the session set directly: the sign-in form itself is
     tested in test_foundation) and its CSRF token."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+    client = client_as(app, user)
     client.csrf_token = csrf_from(client.get("/account").get_data(as_text=True))
     return client
 

@@ -123,7 +123,7 @@ def test_unknown_plans_and_periods_are_json_404_with_a_message(known, client):  
     assert "no reporting period “1999”" in _error(
         client.get("/api/v1/plans/krg/comparison?period=1999&lang=en", headers=headers), 404)
     assert "?period=" in _error(client.get("/api/v1/plans/krg/comparison?lang=en"), 400)
-    other = make.plan(make.body(), slug="elsewhere")
+    make.plan(make.body(), slug="elsewhere")
     db.session.commit()
     _error(client.get("/api/v1/plans/elsewhere/comparison?period=2023"), 404)
     _error(client.get("/api/v1/nothing-here"), 404)

@@ -22,7 +22,7 @@ from monitor.extensions import db
 from monitor.models import Attachment, AuditEvent, Evaluation
 from monitor.services import attachments as service
 from monitor.services import evaluations
-from support import csrf_from, login, row_counts
+from support import client_as, csrf_from, login, row_counts
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
@@ -131,14 +131,7 @@ def s(app):  # noqa: ANN001, ANN201
 
 
 def client_for(app, user):  # noqa: ANN001, ANN201
-    """Signed in by setting the session (skips the slow password hash; the sign-in form
-    is tested in test_foundation)."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    client.get("/evaluations/?lang=en")
-    return client
+    return client_as(app, user, "/evaluations/?lang=en")
 
 
 def upload(client, evaluation, data: bytes, name: str, **fields):  # noqa: ANN001, ANN003, ANN201

@@ -29,11 +29,9 @@ from monitor.extensions import db, limiter
 from monitor.models import (
     Evaluation,
     EvaluatorInvitation,
-    Invitation,
     JoinRequest,
     Organization,
     OutgoingEmail,
-    Recommendation,
     User,
     utcnow,
 )

@@ -285,7 +285,6 @@ from dataclasses import dataclass as _dataclass  # noqa: E402
 from typing import Callable as _Callable  # noqa: E402
 
 from monitor.models import (  # noqa: E402
-    EvaluationRevision,
     EvaluatorInvitation,
     Invitation,
     JoinRequest,

@@ -2,7 +2,6 @@
 bad input, the CLI and the web upload with its preview."""
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from pathlib import Path
@@ -21,7 +20,7 @@ from monitor.services import catalogue as service
 from monitor.services.catalogue import CatalogueError
 from monitor.services.tabular import read_table
 from monitor.services.upr_formats import TEMPLATE_HEADER
-from support import csrf_from, login, post_form, row_counts, shared_data, table_snapshot
+from support import csrf_from, csv_bytes, login, post_form, row_counts, shared_data, table_snapshot
 
 TEMPLATE_FILE = "upr-iraq-cycle2-A-HRC-28-14.csv"
 UPR_INFO_FILE = "upr-info-export-iraq-session20.csv"
@@ -32,12 +31,6 @@ HEADER7 = TEMPLATE_HEADER[:7]
 def english(app):  # noqa: ANN001, ANN201
     with force_locale("en"):
         yield
-
-
-def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode(encoding)
 
 
 def empty_plan(**kwargs) -> Plan:  # noqa: ANN003

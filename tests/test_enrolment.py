@@ -4,7 +4,6 @@ and administrators; pages and emails in the organisation's language."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 
 import pytest
@@ -17,21 +16,10 @@ from monitor.services import enrolment as enrolment_service
 from monitor.services import invitations as invitation_service
 from monitor.services import mailer
 from monitor.tokens import make_token
-from support import csrf_from, login, post_form, row_counts, table_snapshot
+from support import csrf_from, login, new_client, post_form, row_counts, table_snapshot, text
 
 NEW_PASSWORD = "river of stars 42"
 TEAM_LINK = re.compile(r"http://localhost/join-team/[A-Za-z0-9_.\-]+")
-
-
-def text(response) -> str:  # noqa: ANN001
-    return html.unescape(response.get_data(as_text=True))
-
-
-def new_client(app, lang: str | None = "en"):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    if lang:
-        client.get(f"/login?lang={lang}")
-    return client
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@ coordinator (independence, revisions, receipts), clarification, offline data, ac
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import re
-import threading
 
 import openpyxl
 import pytest
@@ -26,7 +24,7 @@ from monitor.models import (
 )
 from monitor.services import evaluations as service
 from monitor.services.questionnaire import default_questionnaire
-from support import csrf_from, login, row_counts, table_snapshot
+from support import client_as, concurrently, csrf_from, row_counts, table_snapshot, text
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -39,15 +37,7 @@ def signed_in(app, user, *, real: bool = False):  # noqa: ANN001, ANN201
     """A client signed in as `user`, in English (the choice is saved on the account).
     Through the sign-in form when `real`; otherwise the session is set directly, which
     skips the deliberately slow password hash (the sign-in itself is tested elsewhere)."""
-    client = app.test_client()
-    if real:
-        login(client, user.email)
-    else:
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-    client.get("/evaluations/?lang=en")
-    return client
+    return client_as(app, user, "/evaluations/?lang=en", real=real)
 
 
 def token(client) -> str:  # noqa: ANN001
@@ -79,10 +69,6 @@ def evaluation_of(s) -> Evaluation | None:  # noqa: ANN001
 def begin_url(s, rec=None, period=None) -> str:  # noqa: ANN001
     return (f"/evaluations/period/{(period or s.period).id}/recommendation/"
             f"{(rec or s.rec).id}")
-
-
-def text(response) -> str:  # noqa: ANN001
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -361,27 +347,6 @@ def test_a_double_click_on_submit_makes_exactly_one_revision(app, s):
         AuditEvent.action == "evaluation.submitted")) == 1
 
 
-def _concurrently(app, workers: int, job):  # noqa: ANN001, ANN202
-    barrier = threading.Barrier(workers)
-    results: list = [None] * workers
-
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                results[index] = job(index, barrier)
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion
-                results[index] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
 def test_conflicting_saves_from_several_threads_lose_no_update(app, s):
     """Runs on SQLite and, under MONITOR_TEST_DATABASE_URL (CI), on PostgreSQL."""
     evaluation = draft(s, {"assessment": ""})
@@ -402,7 +367,7 @@ def test_conflicting_saves_from_several_threads_lose_no_update(app, s):
             db.session.rollback()
             return "stale"
 
-    results = _concurrently(app, 4, first_round)
+    results = concurrently(app, 4, first_round)
     assert sorted(map(str, results)) == ["saved", "stale", "stale", "stale"], results
     db.session.expire_all()
     saved = db.session.get(Evaluation, evaluation_id)
@@ -426,7 +391,7 @@ def test_conflicting_saves_from_several_threads_lose_no_update(app, s):
                 db.session.expire_all()
         raise AssertionError("never saved")
 
-    results = _concurrently(app, 4, appender)
+    results = concurrently(app, 4, appender)
     assert all(isinstance(r, int) for r in results), results
     db.session.expire_all()
     final = db.session.get(Evaluation, evaluation_id)
@@ -454,7 +419,7 @@ def test_concurrent_double_submission_makes_one_revision(app, s):
             db.session.rollback()
             return "already"
 
-    results = _concurrently(app, 3, submit)
+    results = concurrently(app, 3, submit)
     assert sorted(results) == ["already", "already", "submitted"], results
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationRevision)) == 1
 

@@ -18,7 +18,7 @@ from monitor.extensions import db
 from monitor.models import AuditEvent, Evaluation
 from monitor.services import comparison, replies
 from monitor.services.tabular import FORMULA_PREFIXES
-from support import login, row_counts
+from support import client_as, row_counts
 
 
 @pytest.fixture
@@ -27,10 +27,8 @@ def world(app):  # noqa: ANN001, ANN201
 
 
 def _client(app, user):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    login(client, user.email)
-    client.get("/account?lang=en")  # remembered: labels in exports are in English
-    return client
+    # ?lang=en is remembered: labels in exports are in English.
+    return client_as(app, user, "/account?lang=en", real=True)
 
 
 def _csv(response) -> list[dict[str, str]]:  # noqa: ANN001

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 import factories as make
+import support
 from monitor import TOP, ConfigurationError, create_app
 from monitor.extensions import db
 from monitor.models import User
@@ -222,3 +223,22 @@ def test_create_coordinator_refuses_a_weak_password(runner):
                            input="short\nshort\n")
     assert result.exit_code != 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+# --- the suite's own helpers ----------------------------------------------------------------
+
+
+def test_shared_data_skips_with_a_reason_fails_under_ci_and_finds_present_files(
+        monkeypatch, tmp_path):
+    monkeypatch.setattr(support, "SHARED_DATA", tmp_path / "absent")
+    monkeypatch.setattr(support, "CI", False)
+    with pytest.raises(pytest.skip.Exception, match="absent"):
+        support.shared_data("upr-iraq-cycle2-A-HRC-28-14.csv")
+    with pytest.raises(pytest.skip.Exception, match="missing.xlsx"):
+        support.shared_data("xlsform/missing.xlsx")
+    monkeypatch.setattr(support, "CI", True)
+    with pytest.raises(pytest.fail.Exception, match="MONITOR_CI=1"):
+        support.shared_data("xlsform/missing.xlsx")
+    (tmp_path / "absent").mkdir()
+    (tmp_path / "absent" / "x.csv").write_text("a")
+    assert support.shared_data("x.csv") == tmp_path / "absent" / "x.csv"

@@ -5,7 +5,6 @@ link refused with a clear page, the right status and nothing changed."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import threading
 
@@ -26,21 +25,19 @@ from monitor.models import (
 )
 from monitor.services import invitations as service
 from monitor.tokens import make_token
-from support import PASSWORD, csrf_from, login, post_form, row_counts, table_snapshot
+from support import (
+    PASSWORD,
+    csrf_from,
+    login,
+    new_client,
+    post_form,
+    row_counts,
+    table_snapshot,
+    text,
+)
 
 LINK = re.compile(r"http://localhost/join/[A-Za-z0-9_.\-]+(?:/decline)?")
 NEW_PASSWORD = "river of stars 42"
-
-
-def text(response) -> str:  # noqa: ANN001
-    return html.unescape(response.get_data(as_text=True))
-
-
-def new_client(app, lang: str | None = "en"):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    if lang:
-        client.get(f"/login?lang={lang}")
-    return client
 
 
 def link_in(message) -> str:  # noqa: ANN001

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent, Evaluation
-from support import login, post_form, table_snapshot
+from support import client_as, post_form, table_snapshot
 
 
 @pytest.fixture
@@ -22,10 +22,7 @@ def world(app):  # noqa: ANN001, ANN201
 
 
 def _client(app, user):  # noqa: ANN001, ANN201
-    client = app.test_client()
-    login(client, user.email)
-    client.get("/account?lang=en")
-    return client
+    return client_as(app, user, "/account?lang=en", real=True)
 
 
 def _page(client, world, query: str = "") -> str:  # noqa: ANN001

@@ -17,7 +17,7 @@ from monitor import create_app
 from monitor.extensions import db
 from monitor.models import EvaluationRevision, Organization, OutgoingEmail
 from monitor.services import audit, evaluations, mailer, receipts
-from support import DATABASE_URL, row_counts
+from support import DATABASE_URL, concurrently, row_counts
 
 
 def base_config(folder: Path) -> dict:
@@ -386,32 +386,20 @@ def test_fifty_concurrent_writers_on_sqlite_never_see_database_is_locked(tmp_pat
         db.session.remove()
 
     writers, rounds = 50, 4
-    barrier = threading.Barrier(writers)
-    errors: list[BaseException] = []
 
-    def write(n: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                for r in range(rounds):
-                    db.session.add(Organization(name=f"t{n}-{r}", email=f"t{n}-{r}@ngo.example"))
-                    db.session.flush()
-                    # An update of one shared row: the classic lost-update and lock hot spot.
-                    db.session.execute(sa.update(Organization).where(
-                        Organization.id == counter_id).values(
-                        registration_number=sa.cast(sa.func.coalesce(sa.cast(
-                            Organization.registration_number, sa.Integer), 0) + 1, sa.String)))
-                    db.session.commit()
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def write(n: int, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        for r in range(rounds):
+            db.session.add(Organization(name=f"t{n}-{r}", email=f"t{n}-{r}@ngo.example"))
+            db.session.flush()
+            # An update of one shared row: the classic lost-update and lock hot spot.
+            db.session.execute(sa.update(Organization).where(
+                Organization.id == counter_id).values(
+                registration_number=sa.cast(sa.func.coalesce(sa.cast(
+                    Organization.registration_number, sa.Integer), 0) + 1, sa.String)))
+            db.session.commit()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = [r for r in concurrently(app, writers, write) if isinstance(r, BaseException)]
     assert not errors, errors[:3]
     with app.app_context():
         names = set(db.session.scalars(sa.select(Organization.name)))

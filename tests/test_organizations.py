@@ -12,13 +12,9 @@ import sqlalchemy as sa
 import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent, Organization
-from support import csrf_from, login, post_form, row_counts, table_snapshot
+from support import csrf_from, login, post_form, row_counts, table_snapshot, text
 
 HEADER = "name,email,registration_number,governorate,preferred_language\r\n"
-
-
-def text(response) -> str:  # noqa: ANN001
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

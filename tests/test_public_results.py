@@ -195,6 +195,7 @@ def test_the_public_index_lists_published_periods(world, app):
 
 def test_publishing_twice_or_unpublishing_an_unpublished_period_changes_nothing(world, app):
     coordinator = _published(world, app)
+    coordinator.get("/account?lang=en")  # a refusal is worded in the language of its request
     before = table_snapshot(ReportingPeriod, AuditEvent)
     response = _publish(coordinator, world)
     assert response.status_code == 302

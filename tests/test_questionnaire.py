@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import re
 import zipfile
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -33,41 +31,13 @@ from monitor.services.questionnaire import (
     status_score,
     validate_answers,
 )
+from support import shared_data, xlsform
 
-SHARED_XLSFORM = Path(__file__).resolve().parents[2] / "shared" / "data" / "xlsform"
-UCL = "UCL_Biomass_Plot_Form.xlsx"
-FLAT = "flat_xlsform_test.xlsx"
+UCL = "xlsform/UCL_Biomass_Plot_Form.xlsx"
+FLAT = "xlsform/flat_xlsform_test.xlsx"
 EMPTY_BASE = {"questions": [], "groups": []}
 TODAY = date(2024, 5, 1)
 ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
-
-
-def shared_data(name: str) -> Path:
-    """A file of ../shared/data/xlsform: skip with a visible reason when it is absent,
-    fail when MONITOR_CI=1 (where the data must be present)."""
-    path = SHARED_XLSFORM / name
-    if not path.is_file():
-        reason = f"{path} is absent (real XLSForms live in ../shared/data/xlsform)"
-        if os.environ.get("MONITOR_CI") == "1":
-            pytest.fail(f"MONITOR_CI=1 but {reason}")
-        pytest.skip(reason)
-    return path
-
-
-def build_xlsform(survey: list[list], choices: list[list] | None = None) -> bytes:
-    """An .xlsx with a survey sheet (first row = header) and an optional choices sheet."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "survey"
-    for row in survey:
-        sheet.append(row)
-    if choices is not None:
-        choice_sheet = workbook.create_sheet("choices")
-        for row in choices:
-            choice_sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def by_name(definition: dict) -> dict[str, dict]:
@@ -76,19 +46,6 @@ def by_name(definition: dict) -> dict[str, dict]:
 
 def skipped_types(result: qn.ImportResult) -> dict[int, str]:
     return {s.row_number: s.type for s in result.skipped}
-
-
-# --- shared_data helper -----------------------------------------------------------------
-
-
-def test_shared_data_skips_visibly_or_fails_under_ci(monkeypatch, tmp_path):
-    monkeypatch.setitem(globals(), "SHARED_XLSFORM", tmp_path)
-    monkeypatch.delenv("MONITOR_CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="absent"):
-        shared_data("missing.xlsx")
-    monkeypatch.setenv("MONITOR_CI", "1")
-    with pytest.raises(pytest.fail.Exception, match="MONITOR_CI=1"):
-        shared_data("missing.xlsx")
 
 
 # --- default questionnaire --------------------------------------------------------------
@@ -479,7 +436,7 @@ def test_import_reports_unsupported_rows_and_keeps_the_rest():
         ["image", "photo", "Photo"],                                          # 31
         ["note", "after", "After the groups"],                                # 32
     ]
-    result = import_xlsform(build_xlsform(survey, CHOICES))
+    result = import_xlsform(xlsform(survey, CHOICES))
     assert result.errors == []
     assert skipped_types(result) == {
         3: "geopoint", 4: "calculate", 5: "select_one_from_file villages.csv", 6: "start",
@@ -536,7 +493,7 @@ def test_import_reports_unsupported_rows_and_keeps_the_rest():
 def test_imported_questions_validate():
     survey = [HEADER, ["integer", "people", "People", None, None, None, None, None,
                        ". >= 0 and . <= 100"]]
-    definition = import_xlsform(build_xlsform(survey), base=EMPTY_BASE).definition
+    definition = import_xlsform(xlsform(survey), base=EMPTY_BASE).definition
     assert validate({"people": "١٠١"}, definition)[1] == {
         "people": "People must be between 0 and 100."}
     assert validate({"people": "١٠٠"}, definition) == ({"people": 100}, {})
@@ -547,7 +504,7 @@ def test_reserved_builtin_names_on_an_empty_base():
               ["select_one levels", "confidence", "Confidence"],
               ["integer", "status", "Score"],
               ["text", "assessment", "Assessment"]]
-    result = import_xlsform(build_xlsform(survey, CHOICES), base=EMPTY_BASE)
+    result = import_xlsform(xlsform(survey, CHOICES), base=EMPTY_BASE)
     questions = by_name(result.definition)
     assert questions["confidence"]["builtin"] is True
     assert questions["assessment"]["builtin"] is True
@@ -560,7 +517,7 @@ def test_name_clash_with_an_existing_question_is_skipped():
     base = {"questions": [make_question("extra", "text", {"en": "Extra"})], "groups": []}
     survey = [HEADER, ["integer", "extra", "Another"], ["integer", "extra2", "Fine"],
               ["text", "extra2", "Twice in the form"]]
-    result = import_xlsform(build_xlsform(survey), base=base)
+    result = import_xlsform(xlsform(survey), base=base)
     assert [(s.row_number, s.name) for s in result.skipped] == [(2, "extra"), (4, "extra2")]
     assert "already exists" in result.skipped[0].reason
     assert by_name(result.definition)["extra"]["label"] == {"en": "Extra"}
@@ -574,7 +531,7 @@ def test_unsupported_and_conflicting_constraints_warn_and_import_without_bounds(
     for index, expression in enumerate(expressions):
         survey.append(["integer", f"q{index}", "Q", None, None, None, None, None, expression,
                        "Message that must be dropped"])
-    result = import_xlsform(build_xlsform(survey), base=EMPTY_BASE)
+    result = import_xlsform(xlsform(survey), base=EMPTY_BASE)
     assert result.imported == [f"q{i}" for i in range(len(expressions))]
     assert sorted(w.row_number for w in result.warnings if w.name) == list(
         range(2, 2 + len(expressions)))
@@ -659,14 +616,14 @@ def test_workbook_without_survey_sheet():
                                                 (["type", "label"], "name"),
                                                 ([], "type")])
 def test_survey_without_type_or_name_column(header, column):
-    result = import_xlsform(build_xlsform([header, ["text", "x"]]))
+    result = import_xlsform(xlsform([header, ["text", "x"]]))
     assert result.errors and f"“{column}”" in result.errors[0]
 
 
 def test_too_many_rows(monkeypatch):
     monkeypatch.setattr(qn, "MAX_SHEET_ROWS", 3)
     survey = [HEADER] + [["text", f"t{i}", "T"] for i in range(5)]
-    result = import_xlsform(build_xlsform(survey))
+    result = import_xlsform(xlsform(survey))
     assert result.errors and "too many rows" in result.errors[0]
     assert result.definition == default_questionnaire()
 

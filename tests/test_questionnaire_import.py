@@ -2,7 +2,6 @@
 export and round trip, versions kept by submitted evaluations."""
 from __future__ import annotations
 
-import html
 import io
 
 import openpyxl
@@ -15,25 +14,14 @@ from monitor.models import Evaluation, Questionnaire
 from monitor.services import evaluations
 from monitor.services.questionnaire import default_questionnaire, import_xlsform
 from monitor.services.questionnaires import current_questionnaire
-from support import csrf_from, row_counts, shared_data
+from support import client_as, csrf_from, row_counts, shared_data, text, xlsform
 
 UCL = "xlsform/UCL_Biomass_Plot_Form.xlsx"
 FLAT = "xlsform/flat_xlsform_test.xlsx"
 
 
 def client_for(app, user):  # noqa: ANN001, ANN201
-    """Signed in by setting the session (skips the slow password hash; the sign-in form
-    is tested in test_foundation)."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    client.get("/evaluations/questionnaire/none?lang=en")
-    return client
-
-
-def text(response) -> str:  # noqa: ANN001
-    return html.unescape(response.get_data(as_text=True))
+    return client_as(app, user, "/evaluations/questionnaire/none?lang=en")
 
 
 def import_file(client, plan, data: bytes, name: str = "form.xlsx"):  # noqa: ANN001, ANN201
@@ -42,21 +30,6 @@ def import_file(client, plan, data: bytes, name: str = "form.xlsx"):  # noqa: AN
     return client.post(f"/evaluations/questionnaire/{plan.slug}/import",
                        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
-
-
-def xlsform(survey: list[list], choices: list[list] | None = None) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "survey"
-    for row in survey:
-        sheet.append(row)
-    if choices:
-        extra = workbook.create_sheet("choices")
-        for row in choices:
-            extra.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def test_the_coordinator_imports_a_real_form_and_sees_the_skipped_rows(app):

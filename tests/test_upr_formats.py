@@ -7,11 +7,8 @@ when the folder is absent, and fail instead when MONITOR_CI=1.
 
 from __future__ import annotations
 
-import csv
 import io
-import os
 from collections import Counter
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -29,59 +26,21 @@ from monitor.services.upr_formats import (
     template_csv,
     template_xlsx,
 )
-
-SHARED_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+from support import csv_bytes, shared_data
 
 TEMPLATE_FILE = "upr-iraq-cycle2-A-HRC-28-14.csv"
 UPR_INFO_FILE = "upr-info-export-iraq-session20.csv"
-
-
-def shared_data(name: str) -> Path:
-    """Path of a real data file in ../shared/data/.
-
-    Skips the test (with the reason shown by ``-ra``) when the file is not
-    there, but fails it when MONITOR_CI=1, where the data must be present.
-    """
-    path = SHARED_DATA_DIR / name
-    if not path.is_file():
-        reason = f"real data file {path} is not available (../shared/data/ is absent)"
-        if os.environ.get("MONITOR_CI") == "1":
-            pytest.fail(f"MONITOR_CI=1 but {reason}")
-        pytest.skip(reason)
-    return path
-
-
-def _csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode(encoding)
 
 
 HEADER7 = TEMPLATE_HEADER[:7]
 
 
 def _template(*rows: list[str], header: list[str] = HEADER7) -> bytes:
-    return _csv_bytes([header, *rows])
+    return csv_bytes([header, *rows])
 
 
 def _upr_info_row(sur="Iraq", text="Ratify CAT", state="Chile", response="Accepted", issue="Torture", session="20"):
     return [sur, "Asia", "OIC", text, state, "GRULAC", "OAS", response, "3", issue, session]
-
-
-# ---------------------------------------------------------------- the helper
-
-
-def test_shared_data_skips_or_fails_when_absent(monkeypatch, tmp_path):
-    monkeypatch.setitem(globals(), "SHARED_DATA_DIR", tmp_path / "absent")
-    monkeypatch.delenv("MONITOR_CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="not available"):
-        shared_data(TEMPLATE_FILE)
-    monkeypatch.setenv("MONITOR_CI", "1")
-    with pytest.raises(pytest.fail.Exception, match="MONITOR_CI=1"):
-        shared_data(TEMPLATE_FILE)
-    (tmp_path / "absent").mkdir()
-    (tmp_path / "absent" / "x.csv").write_text("a")
-    assert shared_data("x.csv") == tmp_path / "absent" / "x.csv"
 
 
 # ---------------------------------------------------------------- real files
@@ -251,7 +210,7 @@ def test_split_state(line, expected):
 
 def test_unknown_header_lists_expected_formats():
     with pytest.raises(TabularError) as info:
-        parse_recommendations(_csv_bytes([["id", "title", "country"], ["1", "x", "Chile"]]), "x.csv")
+        parse_recommendations(csv_bytes([["id", "title", "country"], ["1", "x", "Chile"]]), "x.csv")
     message = info.value.message
     assert "not recognised" in message
     assert "code, text_en, recommending_state, response" in message
@@ -269,7 +228,7 @@ def test_missing_required_column_is_named():
 def test_upr_info_with_changed_columns_is_explained():
     header = ["SuR", "Recommendation", "RS", "Response"]
     with pytest.raises(TabularError, match="looks like a UPR Info export"):
-        parse_recommendations(_csv_bytes([header, ["Iraq", "x", "Chile", "Accepted"]]), "x.csv")
+        parse_recommendations(csv_bytes([header, ["Iraq", "x", "Chile", "Accepted"]]), "x.csv")
 
 
 def test_template_validation():
@@ -323,7 +282,7 @@ def test_formula_cells_are_valid_literal_text():
 
 def test_optional_template_columns_and_cp1256():
     header = ["Code", "Text EN", "recommending-state", "response", "text_ar", "themes", "file", "responsible_bodies", "notes"]
-    data = _csv_bytes(
+    data = csv_bytes(
         [
             header,
             ["127.1", "Ratify CAT", "Chile", "supported", "المصادقة على الاتفاقية", "Torture; Detention, prisons", "Justice", "Ministry of Justice", "x"],
@@ -351,7 +310,7 @@ def test_utf8_bom_template():
 
 
 def test_upr_info_rules():
-    data = _csv_bytes(
+    data = csv_bytes(
         [
             UPR_INFO_HEADER,
             _upr_info_row(response="ACCEPTED", issue="Torture,Detention , Torture"),

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms import Field
 
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
 from ..security import safe_next, start_session
 from ..services import accounts
-from ..models import utcnow
+from ..models import User, utcnow
 from ..services import mailer
 from .forms import ConfirmForm, EmailForm, LoginForm, PasswordForm, ResetForm
 
@@ -63,6 +64,16 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _set_password(user: User, field: Field) -> bool:
+    """Set the password typed in `field`; a password the rules refuse is shown beside it."""
+    try:
+        accounts.set_password(user, field.data)
+    except accounts.AccountError as exc:
+        field.errors.append(str(exc))
+        return False
+    return True
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @requires(SIGNED_IN)
 def account():
@@ -73,17 +84,12 @@ def account():
         user = current_user._get_current_object()
         if not check_password_hash(user.password_hash or "", form.current.data):
             form.current.errors.append(_("The current password is not correct."))
-        else:
-            try:
-                accounts.set_password(user, form.password.data)
-            except accounts.AccountError as exc:
-                form.password.errors.append(str(exc))
-            else:
-                db.session.commit()
-                # This session continues under the new version; all others end.
-                login_user(user)
-                flash(_("Your password was changed. Other sessions were signed out."), "success")
-                return redirect(url_for("auth.account"))
+        elif _set_password(user, form.password):
+            db.session.commit()
+            # This session continues under the new version; all others end.
+            login_user(user)
+            flash(_("Your password was changed. Other sessions were signed out."), "success")
+            return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, signout=ConfirmForm())
 
 
@@ -146,15 +152,10 @@ def reset_form():
     if form.validate_on_submit():
         if form.password.data != form.confirm.data:
             form.confirm.errors.append(_("The two passwords are not the same."))
-        else:
-            try:
-                accounts.set_password(user, form.password.data)
-            except accounts.AccountError as exc:
-                form.password.errors.append(str(exc))
-            else:
-                user.last_login_at = utcnow()
-                db.session.commit()
-                session.pop("reset_token", None)
-                flash(_("Your password was changed. You can sign in now."), "success")
-                return redirect(url_for("auth.login"))
+        elif _set_password(user, form.password):
+            user.last_login_at = utcnow()
+            db.session.commit()
+            session.pop("reset_token", None)
+            flash(_("Your password was changed. You can sign in now."), "success")
+            return redirect(url_for("auth.login"))
     return render_template("auth/reset_form.html", form=form)

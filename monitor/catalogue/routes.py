@@ -46,8 +46,9 @@ from .forms import (
 
 bp = Blueprint("catalogue", __name__, url_prefix="/plans")
 
-_PLAN_TEXT = ("title_ar", "title_ckb", "title_en", "description_ar", "description_ckb",
-              "description_en")
+#: The titles and descriptions of plans and files, in the three languages.
+_TEXT_FIELDS = ("title_ar", "title_ckb", "title_en", "description_ar", "description_ckb",
+                "description_en")
 
 
 def plan_by_slug(slug: str, action: str) -> Plan:
@@ -133,7 +134,7 @@ def new_plan():
             plan = service.create_plan(
                 db.session, body, slug=form.slug.data, status=form.status.data,
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                actor_id=current_user.id, **{name: form[name].data for name in _PLAN_TEXT})
+                actor_id=current_user.id, **{name: form[name].data for name in _TEXT_FIELDS})
         except CatalogueError as exc:
             _refuse(form, exc)
         else:
@@ -162,7 +163,7 @@ def edit_plan(slug: str):
     form = PlanForm(obj=plan)
     del form.body_id
     if form.validate_on_submit():
-        changes = {name: form[name].data for name in (*_PLAN_TEXT, "slug", "status",
+        changes = {name: form[name].data for name in (*_TEXT_FIELDS, "slug", "status",
                                                       "starts_on", "ends_on")}
         try:
             service.update_plan(db.session, plan, actor_id=current_user.id, **changes)
@@ -235,14 +236,10 @@ def delete_period(slug: str, period_id: int):
 
 # --- recommendation files ----------------------------------------------------------------
 
-_FILE_FIELDS = ("title_ar", "title_ckb", "title_en", "description_ar", "description_ckb",
-                "description_en")
-
-
 def _file_form_page(plan: Plan, rf: RecommendationFile | None):  # noqa: ANN202
     form = FileForm(obj=rf)
     if form.validate_on_submit():
-        values = {name: form[name].data for name in _FILE_FIELDS}
+        values = {name: form[name].data for name in _TEXT_FIELDS}
         values["position"] = form.position.data or 0
         try:
             if rf is None:
@@ -281,20 +278,29 @@ _FILE_ACTIONS = {
 }
 
 
-def _file_action(slug: str, file_id: int, verb: str):  # noqa: ANN202
+def _lifecycle_action(model: Any, slug: str, obj_id: int, action: tuple[Any, Any], *,
+                      refused_url: str, done_url: str):  # noqa: ANN202
+    """Retire, restore or delete a file or a recommendation of the plan: `action` is the
+    service function and the message that confirms it."""
     plan = plan_by_slug(slug, "catalogue.manage")
-    rf = _child(RecommendationFile, plan, file_id)
+    obj = _child(model, plan, obj_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    function, message = _FILE_ACTIONS[verb]
+    function, message = action
     try:
-        function(db.session, rf, actor_id=current_user.id)
+        function(db.session, obj, actor_id=current_user.id)
     except CatalogueError as exc:
         _refuse(None, exc)
-        return redirect(url_for("catalogue.plan", slug=slug))
+        return redirect(refused_url)
     db.session.commit()
     flash(str(message), "success")
-    return redirect(url_for("catalogue.plan", slug=slug))
+    return redirect(done_url)
+
+
+def _file_action(slug: str, file_id: int, verb: str):  # noqa: ANN202
+    back = url_for("catalogue.plan", slug=slug)
+    return _lifecycle_action(RecommendationFile, slug, file_id, _FILE_ACTIONS[verb],
+                             refused_url=back, done_url=back)
 
 
 @bp.route("/<slug>/files/<int:file_id>/retire", methods=["POST"])
@@ -459,19 +465,10 @@ _REC_ACTIONS = {
 
 
 def _recommendation_action(slug: str, rec_id: int, verb: str):  # noqa: ANN202
-    plan = plan_by_slug(slug, "catalogue.manage")
-    rec = _child(Recommendation, plan, rec_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    function, message = _REC_ACTIONS[verb]
-    try:
-        function(db.session, rec, actor_id=current_user.id)
-    except CatalogueError as exc:
-        _refuse(None, exc)
-        return redirect(url_for("catalogue.edit_recommendation", slug=slug, rec_id=rec_id))
-    db.session.commit()
-    flash(str(message), "success")
-    return redirect(url_for("catalogue.recommendations", slug=slug))
+    return _lifecycle_action(
+        Recommendation, slug, rec_id, _REC_ACTIONS[verb],
+        refused_url=url_for("catalogue.edit_recommendation", slug=slug, rec_id=rec_id),
+        done_url=url_for("catalogue.recommendations", slug=slug))
 
 
 @bp.route("/<slug>/recommendations/<int:rec_id>/retire", methods=["POST"])

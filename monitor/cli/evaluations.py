@@ -13,18 +13,12 @@ from ..models import Organization, Plan, ReportingPeriod
 from ..services import accounts
 from ..services import evaluations as service
 from ..services import questionnaires as questionnaire_service
+from .lookups import plan_by_slug
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(questionnaire)
     app.cli.add_command(evaluations)
-
-
-def _plan(slug: str) -> Plan:
-    plan = db.session.scalar(sa.select(Plan).where(Plan.slug == slug))
-    if plan is None:
-        raise click.ClickException(f"No plan with slug {slug!r}.")
-    return plan
 
 
 def _period(plan: Plan, label: str) -> ReportingPeriod:
@@ -56,7 +50,7 @@ def questionnaire() -> None:
 def questionnaire_import(plan_slug: str, path: Path) -> None:
     """Add the supported questions of an XLSForm (.xlsx) as a new questionnaire version;
     every row that is not imported is listed with its row number and type."""
-    plan = _plan(plan_slug)
+    plan = plan_by_slug(plan_slug)
     outcome = questionnaire_service.import_questionnaire(db.session, plan, path.read_bytes())
     result = outcome.result
     for error in result.errors:
@@ -85,7 +79,7 @@ def questionnaire_import(plan_slug: str, path: Path) -> None:
               required=True, help="Where to write the XLSForm (.xlsx).")
 def questionnaire_export(plan_slug: str, output: Path) -> None:
     """Write the plan's current questionnaire as an XLSForm."""
-    plan = _plan(plan_slug)
+    plan = plan_by_slug(plan_slug)
     output.write_bytes(questionnaire_service.export_questionnaire(db.session, plan))
     db.session.commit()
     click.echo(f"Wrote {output}.")
@@ -111,7 +105,7 @@ def evaluations_import(org_email: str, plan_slug: str, period_label: str, submit
                        historical: bool, path: Path) -> None:
     """Import answers from CSV/XLSX: a `recommendation` column (codes) and one column per
     question. A file with any error imports nothing; every error is listed by row."""
-    plan = _plan(plan_slug)
+    plan = plan_by_slug(plan_slug)
     period = _period(plan, period_label)
     org = _organization(org_email)
     report = service.import_answers(db.session, organization=org, period=period,
@@ -141,7 +135,7 @@ def evaluations_export(org_email: str, plan_slug: str, period_label: str, fmt: s
                        output: Path) -> None:
     """Write an organisation's answers for a period in the questionnaire's columns (the
     file `evaluations import` reads)."""
-    plan = _plan(plan_slug)
+    plan = plan_by_slug(plan_slug)
     period = _period(plan, period_label)
     org = _organization(org_email)
     fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "xlsx")

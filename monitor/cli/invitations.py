@@ -16,19 +16,13 @@ from ..extensions import db
 from ..models import Organization, Plan
 from ..services import invitations as service
 from ..services import mailer
+from .lookups import plan_by_slug
 
 invitations = AppGroup("invitations", help="Invite organisations, send queued emails, remind.")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(invitations)
-
-
-def _plan(slug: str) -> Plan:
-    plan = db.session.scalar(sa.select(Plan).where(Plan.slug == slug))
-    if plan is None:
-        raise click.ClickException(f"No plan with slug {slug!r}.")
-    return plan
 
 
 def _send(plan: Plan | None, limit: int | None) -> mailer.SendReport:
@@ -60,7 +54,7 @@ def _send(plan: Plan | None, limit: int | None) -> mailer.SendReport:
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Send at most N.")
 def send_command(plan_slug: str | None, limit: int | None) -> None:
     """Send the queued emails over one SMTP connection."""
-    _send(_plan(plan_slug) if plan_slug else None, limit)
+    _send(plan_by_slug(plan_slug) if plan_slug else None, limit)
 
 
 @invitations.command("invite")
@@ -70,7 +64,7 @@ def send_command(plan_slug: str | None, limit: int | None) -> None:
 @click.option("--send/--queue-only", default=False, help="Send right away (default: queue).")
 def invite_command(plan_slug: str, emails: tuple[str, ...], send: bool) -> None:
     """Invite organisations to a plan (queues one email each)."""
-    plan = _plan(plan_slug)
+    plan = plan_by_slug(plan_slug)
     ids = None
     if emails:
         from ..services.accounts import normalize_email
@@ -101,7 +95,7 @@ def invite_command(plan_slug: str, emails: tuple[str, ...], send: bool) -> None:
 def remind_command(plan_slug: str, min_hours: float, send: bool) -> None:
     """Remind organisations that have neither registered nor declined (never those that
     declined)."""
-    plan = _plan(plan_slug)
+    plan = plan_by_slug(plan_slug)
     try:
         emails = service.remind(db.session, plan, actor_id=None, min_hours=min_hours)
     except service.InvitationError as exc:
@@ -117,7 +111,7 @@ def remind_command(plan_slug: str, min_hours: float, send: bool) -> None:
 @click.option("--plan", "plan_slug", required=True)
 def status_command(plan_slug: str) -> None:
     """The plan's funnel: invited, sent, failed, opened, registered, declined."""
-    plan = _plan(plan_slug)
+    plan = plan_by_slug(plan_slug)
     f = service.funnel(db.session, plan)
     click.echo(f"invited {f.invited}  sent {f.sent}  queued {f.queued}  failed {f.failed}  "
                f"opened {f.opened}  registered {f.registered}  declined {f.declined}  "

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 
 from ..extensions import db
 from ..models import Plan, ReportingPeriod
 from ..services import comparison, official
 from ..services.tabular import write_csv
+from .lookups import plan_by_slug
 
 
 def register(app: Flask) -> None:
@@ -22,9 +22,7 @@ def register(app: Flask) -> None:
 
 
 def _plan_and_period(slug: str, label: str) -> tuple[Plan, ReportingPeriod]:
-    plan = db.session.scalar(sa.select(Plan).where(Plan.slug == slug))
-    if plan is None:
-        raise click.ClickException(f"No plan with slug {slug!r}.")
+    plan = plan_by_slug(slug)
     period = comparison.period_by_label(db.session, plan, label)
     if period is None:
         labels = ", ".join(p.label for p in plan.periods) or "none"

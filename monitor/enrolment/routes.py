@@ -11,6 +11,8 @@ that the token does not stay in the address bar, the history or a Referer header
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +45,7 @@ from ..models import (
     utcnow,
 )
 from ..security import start_session
+from ..services import catalogue as catalogue_service
 from ..services import enrolment as enrolment_service
 from ..services import invitations as invitation_service
 from ..services import mailer
@@ -143,15 +146,18 @@ def organizations():
                            page=page, per_page=PER_PAGE, q=q)
 
 
-@bp.route("/organizations/new", methods=["GET", "POST"])
-@requires("organizations.manage")
-def organization_new():
-    form = OrganizationForm()
+def _organization_form_page(org: Organization | None):  # noqa: ANN202
+    """Add an organisation (`org` None) or edit one."""
+    form = OrganizationForm(obj=org)
     status = 200
     if form.validate_on_submit():
         try:
-            org = organization_service.create_organization(db.session, form.data,
-                                                           actor_id=current_user.id)
+            if org is None:
+                created = organization_service.create_organization(db.session, form.data,
+                                                                   actor_id=current_user.id)
+            else:
+                organization_service.update_organization(db.session, org, form.data,
+                                                         actor_id=current_user.id)
         except OrganizationError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -159,35 +165,25 @@ def organization_new():
             status = 422
         else:
             db.session.commit()
-            flash(_("%(name)s was added.", name=org.name), "success")
+            flash(_("%(name)s was added.", name=created.name) if org is None
+                  else _("The organisation was saved."), "success")
             return redirect(url_for("enrolment.organizations"))
     elif form.is_submitted():
         status = 422
-    return render_template("enrolment/organization_form.html", form=form, organization=None), status
+    return render_template("enrolment/organization_form.html", form=form, organization=org), status
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@requires("organizations.manage")
+def organization_new():
+    return _organization_form_page(None)
 
 
 @bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
 @requires("organizations.manage")
 def organization_edit(organization_id: int):
-    org = ensure("organizations.manage", db.session.get(Organization, organization_id))
-    form = OrganizationForm(obj=org)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            organization_service.update_organization(db.session, org, form.data,
-                                                     actor_id=current_user.id)
-        except OrganizationError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            _field_errors(form, exc.errors)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The organisation was saved."), "success")
-            return redirect(url_for("enrolment.organizations"))
-    elif form.is_submitted():
-        status = 422
-    return render_template("enrolment/organization_form.html", form=form, organization=org), status
+    return _organization_form_page(
+        ensure("organizations.manage", db.session.get(Organization, organization_id)))
 
 
 @bp.route("/organizations/import", methods=["GET", "POST"])
@@ -508,9 +504,9 @@ def open_call(slug: str):
         if form.csrf_token.errors:
             flash(_("This form has expired or was sent from elsewhere, so nothing was saved. "
                     "Please go back, reload the page and try again."), "error")
-    counts = enrolment_service.recommendation_counts(db.session, plan)
+    counts = catalogue_service.file_counts(db.session, plan)
     return render_template("enrolment/open_call.html", plan=plan, form=form, counts=counts,
-                           files=enrolment_service.active_files(plan)), status
+                           files=catalogue_service.active_files(plan)), status
 
 
 @bp.route("/open-call/<slug>/sent")
@@ -576,6 +572,20 @@ def _current_invitation() -> Invitation:
     return invitation
 
 
+def _with_invitation(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass the invitation kept in the session to the view; without a working one, the
+    page that says why."""
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            invitation = _current_invitation()
+        except InvitationError as exc:
+            return _join_error(exc)
+        return view(invitation, *args, **kwargs)
+
+    return wrapped
+
+
 def _join_page(invitation: Invitation, *, register_form: RegisterForm | None = None,
                signin_form: SignInForm | None = None, decline_form: DeclineForm | None = None,
                status: int = 200):  # noqa: ANN202
@@ -585,21 +595,38 @@ def _join_page(invitation: Invitation, *, register_form: RegisterForm | None = N
     return render_template(
         "enrolment/join.html", invitation=invitation, plan=plan,
         organization=invitation.organization, body=plan.body,
-        files=enrolment_service.active_files(plan),
-        counts=enrolment_service.recommendation_counts(db.session, plan),
+        files=catalogue_service.active_files(plan),
+        counts=catalogue_service.file_counts(db.session, plan),
         has_account=has_account, register_form=register_form or RegisterForm(),
         signin_form=signin_form or SignInForm(), decline_form=decline_form or DeclineForm(),
         accept_form=ActionForm()), status
 
 
+def _join_form_invalid(invitation: Invitation, **form: Any):  # noqa: ANN202
+    """One of the join page's forms (`register_form=form`, ...) did not validate: a missing
+    or stale CSRF token is a 400, anything else shows the page again with the errors."""
+    (submitted,) = form.values()
+    if submitted.csrf_token.errors:
+        abort(400)
+    return _join_page(invitation, status=422, **form)
+
+
+def _join_refused(invitation: Invitation, exc: InvitationError, **form: Any):  # noqa: ANN202
+    """The service refused: nothing is kept; the message goes beside the fields it names
+    (the page again), or on the error page."""
+    db.session.rollback()
+    if exc.errors:
+        (submitted,) = form.values()
+        _field_errors(submitted, exc.errors)
+        return _join_page(invitation, status=exc.status, **form)
+    return _join_error(exc)
+
+
 @bp.route("/join")
 @requires(PUBLIC)
 @limiter.limit(JOIN_LIMIT)
-def join():
-    try:
-        invitation = _current_invitation()
-    except InvitationError as exc:
-        return _join_error(exc)
+@_with_invitation
+def join(invitation: Invitation):
     return _join_page(invitation)
 
 
@@ -614,16 +641,11 @@ def _after_joining(user: User, plan: Plan):  # noqa: ANN202
 @bp.route("/join/register", methods=["POST"])
 @requires(PUBLIC)
 @limiter.limit(JOIN_LIMIT)
-def join_register():
-    try:
-        invitation = _current_invitation()
-    except InvitationError as exc:
-        return _join_error(exc)
+@_with_invitation
+def join_register(invitation: Invitation):
     form = RegisterForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return _join_page(invitation, register_form=form, status=422)
+        return _join_form_invalid(invitation, register_form=form)
     plan = invitation.plan
     try:
         user = invitation_service.register(
@@ -631,11 +653,7 @@ def join_register():
             confirm=form.confirm.data, language=g.get("lang_choice")
             or invitation.organization.preferred_language)
     except InvitationError as exc:
-        db.session.rollback()
-        if exc.errors:
-            _field_errors(form, exc.errors)
-            return _join_page(invitation, register_form=form, status=exc.status)
-        return _join_error(exc)
+        return _join_refused(invitation, exc, register_form=form)
     db.session.commit()
     return _after_joining(user, plan)
 
@@ -648,16 +666,11 @@ def _signin_key() -> str:
 @requires(PUBLIC)
 @limiter.limit(JOIN_LIMIT)
 @limiter.limit("10 per 5 minutes", key_func=_signin_key)
-def join_signin():
-    try:
-        invitation = _current_invitation()
-    except InvitationError as exc:
-        return _join_error(exc)
+@_with_invitation
+def join_signin(invitation: Invitation):
     form = SignInForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return _join_page(invitation, signin_form=form, status=422)
+        return _join_form_invalid(invitation, signin_form=form)
     plan = invitation.plan
     try:
         user = invitation_service.sign_in_and_accept(db.session, invitation, form.email.data,
@@ -675,12 +688,9 @@ def join_signin():
 @bp.route("/join/accept", methods=["POST"])
 @requires(PUBLIC)
 @limiter.limit(JOIN_LIMIT)
-def join_accept():
+@_with_invitation
+def join_accept(invitation: Invitation):
     """Signed in as the organisation's administrator: add the plan to the account."""
-    try:
-        invitation = _current_invitation()
-    except InvitationError as exc:
-        return _join_error(exc)
     if not ActionForm().validate_on_submit():
         abort(400)
     if not current_user.is_authenticated:
@@ -701,24 +711,15 @@ def join_accept():
 @bp.route("/join/decline", methods=["POST"])
 @requires(PUBLIC)
 @limiter.limit(JOIN_LIMIT)
-def join_decline():
-    try:
-        invitation = _current_invitation()
-    except InvitationError as exc:
-        return _join_error(exc)
+@_with_invitation
+def join_decline(invitation: Invitation):
     form = DeclineForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return _join_page(invitation, decline_form=form, status=422)
+        return _join_form_invalid(invitation, decline_form=form)
     try:
         invitation_service.decline(db.session, invitation, form.reason.data)
     except InvitationError as exc:
-        db.session.rollback()
-        if exc.errors:
-            _field_errors(form, exc.errors)
-            return _join_page(invitation, decline_form=form, status=exc.status)
-        return _join_error(exc)
+        return _join_refused(invitation, exc, decline_form=form)
     db.session.commit()
     flash(_("Your answer was recorded: your organisation does not take part in this plan. "
             "Thank you for letting us know. You will receive no reminders. If you change "

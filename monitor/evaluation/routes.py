@@ -224,13 +224,18 @@ def edit(evaluation_id: int):
     return _page(evaluation, evaluation.period, evaluation.recommendation)
 
 
-def _answer_action(evaluation_id: int, action, done):  # noqa: ANN001, ANN202
+def _answer_action(evaluation_id: int, step, done, **extra):  # noqa: ANN001, ANN003, ANN202
+    """Save, send or submit the posted answers: `step` is the service function (given the
+    form's version, the user, the language, the pseudonym choice and `extra`); `done(result)`
+    names the confirmation shown on the evaluation page."""
     evaluation = _evaluation(evaluation_id, light=True)
     period, recommendation = evaluation.period, evaluation.recommendation
     definition = questionnaire_service.current_definition(db.session, period.plan)
     raw = answers_from(request.form, definition)
     try:
-        result = action(evaluation, raw, version_from(request.form))
+        result = step(db.session, evaluation, raw, expected_version=version_from(request.form),
+                      user=current_user, lang=_lang(),
+                      pseudonymous=pseudonymous_from(request.form), **extra)
     except service.EvaluationError as exc:
         return _refused(exc, evaluation, period, recommendation, raw)
     db.session.commit()
@@ -240,27 +245,21 @@ def _answer_action(evaluation_id: int, action, done):  # noqa: ANN001, ANN202
 @bp.route("/<int:evaluation_id>/save", methods=["POST"])
 @requires("evaluation.work")
 def save(evaluation_id: int):
-    return _answer_action(evaluation_id, lambda ev, raw, version: service.save(
-        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang(),
-        pseudonymous=pseudonymous_from(request.form)), lambda _result: "saved")
+    return _answer_action(evaluation_id, service.save, lambda _result: "saved")
 
 
 @bp.route("/<int:evaluation_id>/send", methods=["POST"])
 @requires("evaluation.work")
 def send_for_approval(evaluation_id: int):
-    return _answer_action(evaluation_id, lambda ev, raw, version: service.send_for_approval(
-        db.session, ev, raw, expected_version=version, user=current_user, lang=_lang(),
-        pseudonymous=pseudonymous_from(request.form)), lambda _result: "sent")
+    return _answer_action(evaluation_id, service.send_for_approval, lambda _result: "sent")
 
 
 @bp.route("/<int:evaluation_id>/submit", methods=["POST"])
 @requires("evaluation.approve")
 def submit(evaluation_id: int):
-    comment = request.form.get("comment")
-    return _answer_action(evaluation_id, lambda ev, raw, version: service.submit(
-        db.session, ev, raw, expected_version=version, user=current_user, comment=comment,
-        lang=_lang(), pseudonymous=pseudonymous_from(request.form)),
-        lambda revision: "late" if revision.late else "submitted")
+    return _answer_action(evaluation_id, service.submit,
+                          lambda revision: "late" if revision.late else "submitted",
+                          comment=request.form.get("comment"))
 
 
 @bp.route("/<int:evaluation_id>/return", methods=["POST"])

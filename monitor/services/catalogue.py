@@ -29,7 +29,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,48 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed}
 
 
+def _update(session: Session, obj: Any, kind: str, fields: Sequence[str], changes: dict[str, Any],
+            validate: Callable[[dict[str, Any]], None], *, actor_id: int | None,
+            **scope: Any) -> Any:
+    """Change `fields` of a plan, period or file: `validate` sees all of its values, changed
+    or not, before anything is set. The event is "<kind>.updated", or
+    "<kind>.status_changed" when only the status changed; `scope` goes into the event."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise TypeError(f"unknown {kind} fields: {sorted(unknown)}")
+    before = _snapshot(obj, fields)
+    values = {name: getattr(obj, name) for name in fields}
+    values.update({name: _clean(value) for name, value in changes.items()})
+    validate(values)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    old, new = _diff(before, _snapshot(obj, fields))
+    if new:
+        action = f"{kind}.status_changed" if set(new) == {"status"} else f"{kind}.updated"
+        audit.record(session, action, obj, actor_id=actor_id, before=old, after=new, **scope)
+    session.flush()
+    return obj
+
+
+def _retire(session: Session, obj: Any, kind: str, actor_id: int | None) -> Any:
+    """Hide a file or recommendation from new work (again: nothing); its history stays."""
+    if obj.retired_at is None:
+        obj.retired_at = utcnow()
+        audit.record(session, f"{kind}.retired", obj, actor_id=actor_id,
+                     after={"retired_at": obj.retired_at.isoformat()})
+        session.flush()
+    return obj
+
+
+def _restore(session: Session, obj: Any, kind: str, actor_id: int | None) -> Any:
+    if obj.retired_at is not None:
+        audit.record(session, f"{kind}.restored", obj, actor_id=actor_id,
+                     before={"retired_at": obj.retired_at.isoformat()})
+        obj.retired_at = None
+        session.flush()
+    return obj
+
+
 def _validate_titles(values: dict[str, Any], prefix: str = "title") -> None:
     if not any(values.get(f"{prefix}_{lang}") for lang in LANGS):
         raise CatalogueError(_("Give a title in at least one language."), f"{prefix}_en")
@@ -233,22 +275,9 @@ def create_plan(session: Session, body: GoverningBody, *, slug: str, title_en: s
 def update_plan(session: Session, plan: Plan, *, actor_id: int | None = None,
                 **changes: Any) -> Plan:
     """Change a plan's fields (any of slug, titles, descriptions, dates, status)."""
-    unknown = set(changes) - set(_PLAN_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown plan fields: {sorted(unknown)}")
-    before = _snapshot(plan, _PLAN_FIELDS)
-    values = {name: getattr(plan, name) for name in _PLAN_FIELDS}
-    values.update({name: _clean(value) for name, value in changes.items()})
-    _validate_plan(session, values, plan)
-    for name, value in values.items():
-        setattr(plan, name, value)
-    old, new = _diff(before, _snapshot(plan, _PLAN_FIELDS))
-    if new:
-        action = "plan.status_changed" if set(new) == {"status"} else "plan.updated"
-        audit.record(session, action, plan, actor_id=actor_id, plan_id=plan.id,
-                     before=old, after=new)
-    session.flush()
-    return plan
+    return _update(session, plan, "plan", _PLAN_FIELDS, changes,
+                   lambda values: _validate_plan(session, values, plan), actor_id=actor_id,
+                   plan_id=plan.id)
 
 
 # --- reporting periods -------------------------------------------------------------------
@@ -295,21 +324,9 @@ def create_period(session: Session, plan: Plan, *, label: str, starts_on: dt.dat
 
 def update_period(session: Session, period: ReportingPeriod, *, actor_id: int | None = None,
                   **changes: Any) -> ReportingPeriod:
-    unknown = set(changes) - set(_PERIOD_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown period fields: {sorted(unknown)}")
-    before = _snapshot(period, _PERIOD_FIELDS)
-    values = {name: getattr(period, name) for name in _PERIOD_FIELDS}
-    values.update({name: _clean(value) for name, value in changes.items()})
-    _validate_period(session, period.plan, values, period)
-    for name, value in values.items():
-        setattr(period, name, value)
-    old, new = _diff(before, _snapshot(period, _PERIOD_FIELDS))
-    if new:
-        action = "period.status_changed" if set(new) == {"status"} else "period.updated"
-        audit.record(session, action, period, actor_id=actor_id, before=old, after=new)
-    session.flush()
-    return period
+    return _update(session, period, "period", _PERIOD_FIELDS, changes,
+                   lambda values: _validate_period(session, period.plan, values, period),
+                   actor_id=actor_id)
 
 
 def period_is_referenced(session: Session, period: ReportingPeriod) -> bool:
@@ -392,41 +409,21 @@ def create_file(session: Session, plan: Plan, *, title_en: str | None,
 
 def update_file(session: Session, rf: RecommendationFile, *, actor_id: int | None = None,
                 **changes: Any) -> RecommendationFile:
-    unknown = set(changes) - set(_FILE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown file fields: {sorted(unknown)}")
-    before = _snapshot(rf, _FILE_FIELDS)
-    values = {name: getattr(rf, name) for name in _FILE_FIELDS}
-    values.update({name: _clean(value) for name, value in changes.items()})
-    _validate_file(session, rf.plan, values, rf)
-    for name, value in values.items():
-        setattr(rf, name, value)
-    old, new = _diff(before, _snapshot(rf, _FILE_FIELDS))
-    if new:
-        audit.record(session, "file.updated", rf, actor_id=actor_id, before=old, after=new)
-    session.flush()
-    return rf
+    # Files have no status: every change is "file.updated".
+    return _update(session, rf, "file", _FILE_FIELDS, changes,
+                   lambda values: _validate_file(session, rf.plan, values, rf),
+                   actor_id=actor_id)
 
 
 def retire_file(session: Session, rf: RecommendationFile, *,
                 actor_id: int | None = None) -> RecommendationFile:
     """Hide a file from new work; its recommendations and their history stay."""
-    if rf.retired_at is None:
-        rf.retired_at = utcnow()
-        audit.record(session, "file.retired", rf, actor_id=actor_id,
-                     after={"retired_at": rf.retired_at.isoformat()})
-        session.flush()
-    return rf
+    return _retire(session, rf, "file", actor_id)
 
 
 def restore_file(session: Session, rf: RecommendationFile, *,
                  actor_id: int | None = None) -> RecommendationFile:
-    if rf.retired_at is not None:
-        audit.record(session, "file.restored", rf, actor_id=actor_id,
-                     before={"retired_at": rf.retired_at.isoformat()})
-        rf.retired_at = None
-        session.flush()
-    return rf
+    return _restore(session, rf, "file", actor_id)
 
 
 def file_is_referenced(session: Session, rf: RecommendationFile) -> bool:
@@ -599,22 +596,12 @@ def move_recommendation(session: Session, rec: Recommendation,
 
 def retire_recommendation(session: Session, rec: Recommendation, *,
                           actor_id: int | None = None) -> Recommendation:
-    if rec.retired_at is None:
-        rec.retired_at = utcnow()
-        audit.record(session, "recommendation.retired", rec, actor_id=actor_id,
-                     after={"retired_at": rec.retired_at.isoformat()})
-        session.flush()
-    return rec
+    return _retire(session, rec, "recommendation", actor_id)
 
 
 def restore_recommendation(session: Session, rec: Recommendation, *,
                            actor_id: int | None = None) -> Recommendation:
-    if rec.retired_at is not None:
-        audit.record(session, "recommendation.restored", rec, actor_id=actor_id,
-                     before={"retired_at": rec.retired_at.isoformat()})
-        rec.retired_at = None
-        session.flush()
-    return rec
+    return _restore(session, rec, "recommendation", actor_id)
 
 
 def recommendation_is_referenced(session: Session, rec: Recommendation) -> bool:
@@ -738,6 +725,11 @@ def plan_states(session: Session, plan: Plan) -> list[str]:
         Recommendation.plan_id == plan.id,
         Recommendation.recommending_states.is_not(None))).all()
     return sorted(set(values), key=str.casefold)
+
+
+def active_files(plan: Plan) -> list[RecommendationFile]:
+    """The plan's files in use (not retired)."""
+    return [f for f in plan.files if f.retired_at is None]
 
 
 def file_counts(session: Session, plan: Plan) -> dict[int | None, int]:

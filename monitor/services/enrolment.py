@@ -12,7 +12,6 @@ the other's door, and the account is created inside the inviting organisation on
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -27,18 +26,20 @@ from ..models import (
     Organization,
     OutgoingEmail,
     Plan,
-    Recommendation,
     RecommendationFile,
     User,
     utcnow,
 )
 from . import audit, mailer
 from .accounts import hash_password
+from .catalogue import active_files, file_counts
 from .invitations import (
     InvitationError,
+    add_account,
     base_url,
     check_new_password,
     check_person_name,
+    claim_once,
     is_registered,
 )
 from .organizations import clean_email
@@ -65,17 +66,6 @@ def choices_open(plan: Plan, now: dt.datetime | None = None) -> bool:
         return False
     deadline = choices_deadline(plan)
     return deadline is None or (now or utcnow()) <= deadline
-
-
-def active_files(plan: Plan) -> list[RecommendationFile]:
-    return [f for f in plan.files if f.retired_at is None]
-
-
-def recommendation_counts(session: Session, plan: Plan) -> dict[int, int]:
-    return dict(session.execute(
-        sa.select(Recommendation.file_id, sa.func.count())
-        .where(Recommendation.plan_id == plan.id, Recommendation.retired_at.is_(None))
-        .group_by(Recommendation.file_id)).all())
 
 
 def choices_for(session: Session, organization_id: int) -> dict[int, FileChoice]:
@@ -112,7 +102,7 @@ def save_choices(session: Session, organization: Organization, plan: Plan,
         return None
     audit.record(session, "enrolment.choices_changed", organization, actor_id=actor.id,
                  organization_id=organization.id, plan_id=plan.id, before=before, after=after)
-    counts = recommendation_counts(session, plan)
+    counts = file_counts(session, plan)
     return mailer.queue(
         session, kind="choices_confirmation", to=organization.email,
         template="choices_confirmation", lang=organization.preferred_language, plan_id=plan.id,
@@ -130,7 +120,7 @@ def _evaluator_days() -> int:
 
 
 def evaluator_link(invitation: EvaluatorInvitation) -> str:
-    token = tokens.make_token("evaluator", {"e": invitation.id, "n": invitation.nonce})
+    token = tokens.make_row_token("evaluator", invitation.id, invitation.nonce)
     return f"{base_url()}/join-team/{token}"
 
 
@@ -190,23 +180,20 @@ def revoke_evaluator_invitation(session: Session, invitation: EvaluatorInvitatio
 
 def resolve_evaluator(session: Session, token: str) -> EvaluatorInvitation:
     try:
-        payload = tokens.read_token("evaluator", token, _evaluator_days() * 86400)
+        invitation_id, nonce = tokens.read_row_token("evaluator", token,
+                                                     _evaluator_days() * 86400)
     except tokens.TokenExpired:
         raise EnrolmentError(_("This invitation link has expired. Please ask your "
                                "organisation's administrator to invite you again."), 410) from None
     except tokens.TokenInvalid:
         raise EnrolmentError(_invalid(), 400) from None
-    invitation_id, nonce = payload.get("e"), payload.get("n")
-    if not isinstance(invitation_id, int) or not isinstance(nonce, str):
-        raise EnrolmentError(_invalid(), 400)
     invitation = session.get(EvaluatorInvitation, invitation_id)
     if invitation is None:
         raise EnrolmentError(_invalid(), 400)
     if invitation.status == "accepted":
         raise EnrolmentError(_("This invitation link has already been used. Please sign in."),
                              409)
-    if invitation.status != "pending" or not invitation.nonce or not secrets.compare_digest(
-            invitation.nonce, nonce):
+    if invitation.status != "pending" or not tokens.nonce_matches(invitation.nonce, nonce):
         raise EnrolmentError(_("This invitation was withdrawn or replaced by a newer one. "
                                "Please use the most recent email, or ask your organisation's "
                                "administrator."), 410)
@@ -227,28 +214,19 @@ def register_evaluator(session: Session, invitation: EvaluatorInvitation, *, nam
     check_new_password(password, confirm, invitation.email)
     password_hash = hash_password(password)
     email, organization_id = invitation.email, invitation.organization_id
-    statement = sa.update(EvaluatorInvitation).where(
+    if not claim_once(session, sa.update(EvaluatorInvitation).where(
         EvaluatorInvitation.id == invitation.id, EvaluatorInvitation.status == "pending",
         EvaluatorInvitation.nonce == invitation.nonce,
-    ).values(status="accepted", accepted_at=utcnow()).execution_options(synchronize_session=False)
-    try:
-        claimed = session.execute(statement).rowcount == 1
-    except sa.exc.OperationalError:
-        session.rollback()
-        claimed = session.execute(statement).rowcount == 1
-    if not claimed:
+    ).values(status="accepted", accepted_at=utcnow()).execution_options(
+            synchronize_session=False)):
         session.rollback()
         raise EnrolmentError(_("This invitation link has already been used. Please sign in."),
                              409)
-    user = User(email=email, name=clean_name, password_hash=password_hash, role="evaluator",
-                organization_id=organization_id, language=language)
-    session.add(user)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:
-        session.rollback()
-        raise EnrolmentError(_("An account with this email already exists. Please sign in."),
-                             409) from None
+    user = add_account(
+        session, email=email, name=clean_name, password_hash=password_hash, role="evaluator",
+        organization_id=organization_id, language=language,
+        taken=EnrolmentError(_("An account with this email already exists. Please sign in."),
+                             409))
     audit.record(session, "evaluator.joined", user, actor_id=user.id,
                  organization_id=organization_id, after={"email": email})
     return user
@@ -318,7 +296,7 @@ def plan_enrolments(session: Session, organization_id: int, plans: list[Plan]
     result = []
     for plan in plans:
         result.append(PlanEnrolment(plan=plan, files=active_files(plan),
-                                    counts=recommendation_counts(session, plan),
+                                    counts=file_counts(session, plan),
                                     choices=choices, deadline=choices_deadline(plan),
                                     open=choices_open(plan)))
     return result

@@ -33,7 +33,6 @@ Open call
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -53,13 +52,13 @@ from ..models import (
     Organization,
     OutgoingEmail,
     Plan,
-    Recommendation,
     RecommendationFile,
     User,
     utcnow,
 )
 from . import audit, mailer
 from .accounts import AccountError, authenticate, check_password_rules, hash_password
+from .catalogue import active_files, file_counts
 from .organizations import OrganizationError, clean_fields, clean_text, find_by_email
 
 #: At most this many messages per web request, within this many seconds.
@@ -95,7 +94,7 @@ def base_url() -> str:
 def token_for(invitation: Invitation) -> str:
     if not invitation.nonce:
         raise InvitationError(_("This invitation has no valid link."), 410)
-    return tokens.make_token("invitation", {"i": invitation.id, "n": invitation.nonce})
+    return tokens.make_row_token("invitation", invitation.id, invitation.nonce)
 
 
 def link_for(invitation: Invitation) -> str:
@@ -111,21 +110,18 @@ def resolve(session: Session, token: str) -> Invitation:
     """The invitation a token designates, or an InvitationError saying why not. The
     invitation may be pending, declined or registered: the caller decides."""
     try:
-        payload = tokens.read_token("invitation", token, _days() * 86400)
+        invitation_id, nonce = tokens.read_row_token("invitation", token, _days() * 86400)
     except tokens.TokenExpired:
         raise InvitationError(_expired_message(), 410) from None
     except tokens.TokenInvalid:
         raise InvitationError(_invalid_message(), 400) from None
-    invitation_id, nonce = payload.get("i"), payload.get("n")
-    if not isinstance(invitation_id, int) or not isinstance(nonce, str):
-        raise InvitationError(_invalid_message(), 400)
     invitation = session.get(Invitation, invitation_id)
     if invitation is None:
         raise InvitationError(_invalid_message(), 400)
     if invitation.status == "revoked":
         raise InvitationError(_("This invitation was withdrawn by the coordinator. If you "
                                 "think this is a mistake, please contact them."), 410)
-    if not invitation.nonce or not secrets.compare_digest(invitation.nonce, nonce):
+    if not tokens.nonce_matches(invitation.nonce, nonce):
         raise InvitationError(_("A newer link was sent for this invitation, so this one no "
                                 "longer works. Please use the link in the most recent "
                                 "email."), 410)
@@ -201,12 +197,8 @@ def _chunks(items: list[Any], size: int = 1000) -> list[list[Any]]:
 
 
 def _plan_context(session: Session, plan: Plan) -> dict[str, Any]:
-    counts = dict(session.execute(
-        sa.select(Recommendation.file_id, sa.func.count())
-        .where(Recommendation.plan_id == plan.id, Recommendation.retired_at.is_(None))
-        .group_by(Recommendation.file_id)).all())
-    files = [f for f in plan.files if f.retired_at is None]
-    return {"plan": plan, "files": files, "counts": counts, "body": plan.body}
+    return {"plan": plan, "files": active_files(plan), "counts": file_counts(session, plan),
+            "body": plan.body}
 
 
 @dataclass
@@ -250,7 +242,7 @@ def queue_invitation_emails(session: Session, plan: Plan, invitees: list[_Invite
                     dates[day] = format_date(day)
         recipients = []
         for invitee in group:
-            token = tokens.make_token("invitation", {"i": invitee.id, "n": invitee.nonce})
+            token = tokens.make_row_token("invitation", invitee.id, invitee.nonce)
             link = f"{base}/join/{token}"
             recipients.append(mailer.Recipient(
                 to=invitee.organization.email, invitation_id=invitee.id, fields={
@@ -488,7 +480,7 @@ def funnel(session: Session, plan: Plan, *, list_limit: int = 100) -> Funnel:
     }
     result.files = [FileUptake(f, counts.get((f.id, "monitoring"), 0),
                                counts.get((f.id, "declined"), 0))
-                    for f in plan.files if f.retired_at is None]
+                    for f in active_files(plan)]
     return result
 
 
@@ -500,14 +492,9 @@ def mark_opened(session: Session, invitation: Invitation) -> None:
         invitation.opened_at = utcnow()
 
 
-def _claim(session: Session, invitation: Invitation, to_status: str, from_statuses: tuple[str, ...],
-           **values: Any) -> bool:
-    """The conditional UPDATE that makes an answer happen exactly once."""
-    statement = sa.update(Invitation).where(
-        Invitation.id == invitation.id, Invitation.status.in_(from_statuses),
-        Invitation.nonce == invitation.nonce,
-    ).values(status=to_status, responded_at=utcnow(), **values).execution_options(
-        synchronize_session=False)
+def claim_once(session: Session, statement: sa.Update) -> bool:
+    """Run the conditional UPDATE that makes an answer happen exactly once: True when it
+    changed the one row (so this request won)."""
     try:
         rowcount = session.execute(statement).rowcount
     except sa.exc.OperationalError:
@@ -516,6 +503,15 @@ def _claim(session: Session, invitation: Invitation, to_status: str, from_status
         session.rollback()
         rowcount = session.execute(statement).rowcount
     return rowcount == 1
+
+
+def _claim(session: Session, invitation: Invitation, to_status: str, from_statuses: tuple[str, ...],
+           **values: Any) -> bool:
+    return claim_once(session, sa.update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.status.in_(from_statuses),
+        Invitation.nonce == invitation.nonce,
+    ).values(status=to_status, responded_at=utcnow(), **values).execution_options(
+        synchronize_session=False))
 
 
 def check_person_name(name: str) -> str:
@@ -551,6 +547,19 @@ def organization_has_account(session: Session, organization: Organization) -> bo
         User.organization_id == organization.id)) or 0) > 0
 
 
+def add_account(session: Session, *, taken: InvitationError, **fields: Any) -> User:
+    """Add a new account. Its email is unique: when another request (a second tab) made the
+    same account first, nothing is kept and `taken` is raised."""
+    user = User(**fields)
+    session.add(user)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise taken from None
+    return user
+
+
 def register(session: Session, invitation: Invitation, *, name: str, password: str,
              confirm: str, language: str | None = None) -> User:
     """Create the organisation's administrator (the invited email) and enrol it in the
@@ -569,15 +578,11 @@ def register(session: Session, invitation: Invitation, *, name: str, password: s
                   decline_reason=None):
         session.rollback()
         raise InvitationError(used_message(), 409)
-    user = User(email=email, name=clean_name, password_hash=password_hash, role="ngo_admin",
-                organization_id=organization_id, language=language)
-    session.add(user)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:
-        session.rollback()
-        raise InvitationError(_("An account with this email already exists. Please sign in, "
-                                "or ask the coordinator for help."), 409) from None
+    user = add_account(
+        session, email=email, name=clean_name, password_hash=password_hash, role="ngo_admin",
+        organization_id=organization_id, language=language,
+        taken=InvitationError(_("An account with this email already exists. Please sign in, "
+                                "or ask the coordinator for help."), 409))
     audit.record(session, "invitation.registered", invitation, actor_id=user.id,
                  before={"status": before_status}, after={"status": "registered", "user": user.id})
     return user

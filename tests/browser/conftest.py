@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from monitor import TOP, create_app
+from monitor import create_app
 from monitor.extensions import db
 from support import base_config, need
 
