@@ -242,3 +242,17 @@ def test_shared_data_skips_with_a_reason_fails_under_ci_and_finds_present_files(
     (tmp_path / "absent").mkdir()
     (tmp_path / "absent" / "x.csv").write_text("a")
     assert support.shared_data("x.csv") == tmp_path / "absent" / "x.csv"
+
+
+@pytest.mark.parametrize("lang, required, bad_email", [
+    ("ckb", "پڕکردنەوەی ئەم خانەیە پێویستە.", "ناونیشانی ئیمەیڵەکە دروست نییە."),
+    ("ar", "هذا الحقل مطلوب.", "عنوان البريد الإلكتروني غير صالح."),
+    ("en", "This field is required.", "Invalid email address."),
+])
+def test_wtforms_own_messages_are_translated(client, lang, required, bad_email):
+    before = row_counts()
+    empty = post_form(client, f"/login?lang={lang}", {"email": "", "password": ""})
+    assert required in empty.get_data(as_text=True)
+    bad = post_form(client, f"/reset?lang={lang}", {"email": "not-an-address"})
+    assert bad_email in bad.get_data(as_text=True)
+    assert row_counts() == before
