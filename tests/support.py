@@ -21,7 +21,8 @@ from monitor.extensions import db
 
 CI = os.environ.get("MONITOR_CI") == "1"
 DATABASE_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "")
-SHARED_DATA = TOP.parent / "shared" / "data"
+# Real files nobody here wrote (../shared/data beside the clone; MONITOR_SHARED_DATA to move it).
+SHARED_DATA = Path(os.environ.get("MONITOR_SHARED_DATA") or TOP.parent / "shared" / "data")
 PASSWORD = "correct horse battery"
 
 
