@@ -7,6 +7,8 @@ exactly the messages not yet sent.
 """
 from __future__ import annotations
 
+import sys
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -33,7 +35,7 @@ def _send(plan: Plan | None, limit: int | None) -> mailer.SendReport:
         click.echo("Nothing queued.")
         return mailer.SendReport()
     with click.progressbar(length=total, label="Sending", show_pos=True,
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         report = service.send(db.session, plan, limit=limit,
                               on_progress=lambda _id, _status: bar.update(1))
     click.echo(f"Sent {report.sent}, failed {report.failed}, deferred {report.deferred}.")
