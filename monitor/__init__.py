@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask import Flask, g, request
 
-from .config import Config
+from .config import Config, private_instance_file
 
 TOP = Path(__file__).resolve().parent.parent
 
@@ -75,13 +75,8 @@ def _secret_key(app: Flask) -> str:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     from_cli = click.get_current_context(silent=True) is not None
     if from_cli and uri.startswith("sqlite"):
-        path = Path(app.instance_path) / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return private_instance_file(Path(app.instance_path) / "secret_key",
+                                     lambda: secrets.token_urlsafe(48))
     raise ConfigurationError(
         "FLASK_SECRET_KEY is not set. Set it to a long random value shared by every instance "
         "of monitor (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'); "

@@ -1,6 +1,11 @@
 """Defaults. Every key can be overridden by a FLASK_-prefixed environment variable
 (Flask's `from_prefixed_env`), e.g. FLASK_SQLALCHEMY_DATABASE_URI or FLASK_MAIL_SERVER.
 The README lists them all."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
 
 
 class Config:
@@ -56,3 +61,19 @@ class Config:
     MONITOR_CLI_LANGUAGE = "en"  # language of `flask` command output (ar, ckb or en)
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("ar", "ckb", "en")
+
+
+def private_instance_file(path: os.PathLike[str] | str, make: Callable[[], str]) -> str:
+    """Read a small secret kept in the instance folder, creating it once (mode 600). Safe
+    when two processes start at once: the first one's value wins."""
+    target = Path(path)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+    return target.read_text().strip()

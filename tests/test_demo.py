@@ -78,3 +78,42 @@ def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, ru
     assert api["overall"] == result["overall"]
     page = client.get("/reports/krg-hrp-2021-2025/2023?lang=en")
     assert page.status_code == 200
+
+
+def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
+    """The README's run command, end to end: `flask --app monitor demo` on a fresh
+    instance folder prints the URL and logins and answers HTTP requests."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from monitor import TOP
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    env |= {"FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db",
+            "FLASK_MONITOR_MAIL_OUTBOX": str(tmp_path / "outbox")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "monitor", "demo", "--port", str(port)],
+        cwd=TOP, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the demo did not start serving"
+                time.sleep(0.5)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert f"Open http://127.0.0.1:{port}/" in output
+    assert "oversight@example.org" in output and "password for all of them" in output

@@ -1,7 +1,6 @@
 """Foundation commands: translations, coordinators, the demo."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from .. import TOP
+from ..config import private_instance_file
 from ..extensions import db
 from ..models import GoverningBody, User
 from ..services import accounts, translations
@@ -75,13 +75,8 @@ def _demo_password() -> str:
     """One random password for all demo users, kept in the instance folder (mode 600)."""
     import secrets
 
-    path = Path(current_app.instance_path) / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write("demo-" + secrets.token_urlsafe(9))
-    return path.read_text().strip()
+    return private_instance_file(Path(current_app.instance_path) / "demo_password",
+                                 lambda: "demo-" + secrets.token_urlsafe(9))
 
 
 def _prepare_database() -> None:
@@ -136,4 +131,8 @@ def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     sys.stdout.flush()
-    current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+    # Flask ignores app.run() inside the `flask` command, so serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True,
+               use_reloader=False, use_debugger=False)
