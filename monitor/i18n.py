@@ -9,8 +9,9 @@ Arabic decimal separator (٫) everywhere (see `normalize_digits`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
@@ -31,9 +32,17 @@ FORMAT_LOCALES = {"ar": "ar_IQ", "ckb": "ckb_IQ", "en": "en"}
 LANG_COOKIE = "monitor_lang"
 
 _DIGITS = str.maketrans(
-    "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬",
-    "01234567890123456789.,",
+    "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬\u2212",
+    "01234567890123456789.,-",
 )
+# Direction marks that right-to-left keyboards and copy-paste slip into numbers.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+             "\ufeff\u200b"),
+    None,
+)
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 
 
 def valid_language(value: str | None) -> str | None:
@@ -71,18 +80,43 @@ def text_direction(lang: str | None = None) -> str:
 
 
 def normalize_digits(text: str) -> str:
-    """Arabic-Indic and Persian digits and separators to ASCII."""
-    return text.translate(_DIGITS)
+    """Arabic-Indic and Persian digits and separators to ASCII, without direction marks."""
+    return text.translate(_INVISIBLE).translate(_DIGITS)
+
+
+def parse_number(s: str | int | Decimal | None) -> Decimal | None:
+    """The one parser for numbers typed by users: ASCII, Arabic-Indic (٠-٩) or Extended
+    Arabic-Indic/Persian (۰-۹) digits, decimal point ``.`` or ``٫``, optional thousands
+    separators ``٬`` or ``,`` in groups of three. None for an empty value; ValueError for
+    anything else (exponents, NaN, words...)."""
+    if s is None:
+        return None
+    if isinstance(s, bool):
+        raise ValueError("not a number")
+    if isinstance(s, int):
+        return Decimal(s)
+    if isinstance(s, Decimal):
+        if not s.is_finite():
+            raise ValueError("not a number")
+        return s
+    text = normalize_digits(str(s)).strip()
+    if not text:
+        return None
+    if len(text) > 40:
+        raise ValueError("number too long")
+    if "," in text:
+        if not _GROUPED_RE.match(text):
+            raise ValueError(f"not a number: {s!r}")
+        text = text.replace(",", "")
+    if not _NUMBER_RE.match(text):
+        raise ValueError(f"not a number: {s!r}")
+    return Decimal(text)
 
 
 def parse_decimal(text: str) -> Decimal:
-    """Parse a number typed in any of our languages; ValueError when it is not one."""
-    cleaned = normalize_digits(text.strip()).replace(",", "").replace(" ", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite():
+    """A required number (see `parse_number`); ValueError when it is empty or not one."""
+    value = parse_number(text)
+    if value is None:
         raise ValueError(text)
     return value
 

@@ -90,10 +90,12 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+
+from ..i18n import normalize_digits, parse_number
 
 __all__ = [
     "LANGUAGES",
@@ -292,54 +294,6 @@ def builtin_names() -> tuple[str, ...]:
 
 # --- small public helpers -------------------------------------------------------------
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-# Direction marks that right-to-left keyboards and copy-paste slip into numbers.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-             "\ufeff\u200b"),
-    None,
-)
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
-
-
-def _ascii_digits(text: str) -> str:
-    return text.translate(_INVISIBLE).translate(_DIGITS)
-
-
-def parse_number(s: str | int | Decimal | None) -> Decimal | None:
-    """Parse a number typed by a user: ASCII, Arabic-Indic (٠-٩) or Extended
-    Arabic-Indic/Persian (۰-۹) digits, decimal point ``.`` or ``٫``, optional thousands
-    separators ``٬`` or ``,`` in groups of three. None for an empty value; ValueError for
-    anything else (exponents, NaN, words...)."""
-    if s is None:
-        return None
-    if isinstance(s, bool):
-        raise ValueError("not a number")
-    if isinstance(s, int):
-        return Decimal(s)
-    if isinstance(s, Decimal):
-        if not s.is_finite():
-            raise ValueError("not a number")
-        return s
-    text = _ascii_digits(str(s)).strip().replace("\u2212", "-")
-    if not text:
-        return None
-    if len(text) > 40:
-        raise ValueError("number too long")
-    text = text.replace("٫", ".").replace("٬", ",")
-    if "," in text:
-        if not _GROUPED_RE.match(text):
-            raise ValueError(f"not a number: {s!r}")
-        text = text.replace(",", "")
-    if not _NUMBER_RE.match(text):
-        raise ValueError(f"not a number: {s!r}")
-    try:
-        return Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - the regex already checked
-        raise ValueError(f"not a number: {s!r}") from exc
-
-
 def status_score(answer: str | int | None) -> int | None:
     """The score (0-100) of a ``status`` answer; None for no information or no answer.
     Raises ValueError for a value that is not on the scale."""
@@ -350,7 +304,7 @@ def status_score(answer: str | int | None) -> int | None:
     if isinstance(answer, int):
         value = answer
     else:
-        text = _ascii_digits(str(answer)).strip()
+        text = normalize_digits(str(answer)).strip()
         if text in ("", NO_INFORMATION):
             return None
         if not text.isdigit():
@@ -467,7 +421,7 @@ def _match_choice(value: str, names: list[str]) -> str | None:
     value = value.strip()
     if value in names:
         return value
-    normalised = _ascii_digits(value).strip()
+    normalised = normalize_digits(value).strip()
     return normalised if normalised in names else None
 
 
@@ -541,7 +495,7 @@ def _clean_one(question: dict, value: Any, label: str, lang: str, today: date) -
         _check_bounds(question, number, label, lang)
         return _format_number(number)
     if qtype == "date":
-        iso = _ascii_digits(text).strip()
+        iso = normalize_digits(text).strip()
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
                 raise ValueError(iso)
