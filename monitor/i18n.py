@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -198,15 +199,21 @@ class Localized:
         )
 
 
+def pick_language(texts: Mapping[str, object], lang: str) -> Localized | None:
+    """The text in `lang`, else English, Arabic, Sorani, else any other language given;
+    None when there is none. The one fallback order for content and questionnaires."""
+    for code in dict.fromkeys([lang, "en", "ar", "ckb", *texts]):
+        value = texts.get(code)
+        if isinstance(value, str) and value.strip():
+            return Localized(value, code, code != lang)
+    return None
+
+
 def localized(obj: object, field: str, lang: str | None = None) -> Localized:
     """Content field in the user's language, else English, Arabic, Sorani (marked)."""
     lang = lang or current_language()
-    order = [lang] + [code for code in ("en", "ar", "ckb") if code != lang]
-    for code in order:
-        value = getattr(obj, f"{field}_{code}", None)
-        if value:
-            return Localized(value, code, code != lang)
-    return Localized("", lang, False)
+    texts = {code: getattr(obj, f"{field}_{code}", None) for code in LANGUAGES}
+    return pick_language(texts, lang) or Localized("", lang, False)
 
 
 def missing_languages(obj: object, field: str) -> list[str]:

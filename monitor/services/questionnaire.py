@@ -95,7 +95,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..i18n import normalize_digits, parse_number
+from ..i18n import normalize_digits, parse_number, pick_language
 
 __all__ = [
     "LANGUAGES",
@@ -329,13 +329,8 @@ def localized(label_dict: dict[str, str] | str | None, lang: str | None) -> tupl
         return "", True
     if isinstance(label_dict, str):
         return label_dict, False
-    wanted = _lang_code(lang)
-    order = [wanted, "en", "ar", "ckb", *label_dict.keys()]
-    for code in order:
-        text = label_dict.get(code)
-        if isinstance(text, str) and text.strip():
-            return text, code != wanted
-    return "", True
+    found = pick_language(label_dict, _lang_code(lang))
+    return (found.text, found.fallback) if found else ("", True)
 
 
 def _current_lang() -> str:
