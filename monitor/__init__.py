@@ -94,7 +94,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
+    babel.init_app(app, locale_selector=i18n.locale_for_request, timezone_selector=lambda: "UTC")
     i18n.init_templates(app)
     login_manager.init_app(app)
 

@@ -302,6 +302,36 @@ def test_arabic_indic_digits_are_accepted_in_number_fields(app, s):
     assert response.status_code == 422 and "between 0 and 1000" in text(response)
 
 
+def test_each_plan_s_evaluations_answer_that_plan_s_questionnaire(app, s):
+    # A save reads the newest questionnaire version in the same query as the evaluation;
+    # with two plans, each must get its own (SQLite would quietly take the first row of an
+    # uncorrelated subquery, PostgreSQL refuses it).
+    from monitor.services.questionnaire import make_question
+
+    other = make.plan(s.body)
+    make.enrol(s.org, other, monitor=[other.files[0]])
+    strict = default_questionnaire()
+    strict["questions"].append(make_question("budget", "integer", {"en": "Budget"},
+                                             required=True, minimum=0, maximum=10))
+    db.session.add_all([Questionnaire(plan_id=other.id, version=1, definition=strict),
+                        Questionnaire(plan_id=s.plan.id, version=1,
+                                      definition=default_questionnaire())])
+    mine = draft(s)
+    theirs = make.evaluation(s.org, other.files[0].recommendations[0], other.periods[0], None,
+                             counted=False)
+    db.session.commit()
+    client = signed_in(app, s.evaluator)
+    assert post(client, f"/evaluations/{mine.id}/save",
+                form({"status": "25"}, mine.version)).status_code == 302
+    response = post(client, f"/evaluations/{theirs.id}/save",
+                    form({"budget": "11"}, theirs.version))
+    assert response.status_code == 422 and "between 0 and 10" in text(response)
+    assert post(client, f"/evaluations/{theirs.id}/save",
+                form({"budget": "7"}, theirs.version)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Evaluation, theirs.id).answers == {"budget": 7}
+
+
 # --- optimistic locking and double submission ------------------------------------------------
 
 

@@ -52,7 +52,11 @@ _LIGHT = (joinedload(Evaluation.period).joinedload(ReportingPeriod.plan)
 
 
 _BY_ID = {
-    light: sa.select(Evaluation).where(Evaluation.id == sa.bindparam("evaluation_id"))
+    light: sa.select(Evaluation, *questionnaire_service.newest_version_columns(
+        # Correlated by hand: nested two levels deep, it would not be automatically.
+        sa.select(ReportingPeriod.plan_id).where(ReportingPeriod.id == Evaluation.period_id)
+        .correlate_except(ReportingPeriod).scalar_subquery()))
+    .where(Evaluation.id == sa.bindparam("evaluation_id"))
     .options(*(_LIGHT if light else _FULL))
     for light in (False, True)
 }
@@ -60,10 +64,16 @@ _BY_ID = {
 
 def _evaluation(evaluation_id: int, action: str = "evaluation.work", *,
                 light: bool = False) -> Evaluation:
-    """One query for what every action checks (period and plan open, recommendation);
-    `light` leaves the long texts out (actions that only redirect)."""
-    evaluation = db.session.scalars(_BY_ID[light], {"evaluation_id": evaluation_id}).first()
-    return ensure(action, evaluation)
+    """One query for what every action checks (period and plan open, recommendation) and
+    for the plan's questionnaire version; `light` leaves the long texts out (actions that
+    only redirect)."""
+    row = db.session.execute(_BY_ID[light], {"evaluation_id": evaluation_id}).first()
+    if row is None:
+        abort(404)
+    evaluation = ensure(action, row[0])
+    questionnaire_service.remember_newest(db.session, evaluation.period.plan_id,
+                                          row.questionnaire_id, row.questionnaire_created_at)
+    return evaluation
 
 
 def _done() -> dict[str, str]:
@@ -238,8 +248,9 @@ def _answer_action(evaluation_id: int, step, done, **extra):  # noqa: ANN001, AN
                       pseudonymous=pseudonymous_from(request.form), **extra)
     except service.EvaluationError as exc:
         return _refused(exc, evaluation, period, recommendation, raw)
+    confirmation = done(result)  # read before the commit expires the result
     db.session.commit()
-    return redirect(url_for(".edit", evaluation_id=evaluation_id, done=done(result)))
+    return redirect(url_for(".edit", evaluation_id=evaluation_id, done=confirmation))
 
 
 @bp.route("/<int:evaluation_id>/save", methods=["POST"])

@@ -234,7 +234,18 @@ def referenced(evaluation: Evaluation, attachment: Attachment) -> bool:
     return False
 
 
-def describe(attachments: list[Attachment]) -> dict[str, list[dict]]:
+_SUMMARIES = (sa.select(Attachment.id, Attachment.sha256, Attachment.size, Attachment.visibility,
+                       Attachment.display_name, Attachment.question)
+              .where(Attachment.evaluation_id == sa.bindparam("evaluation_id"))
+              .order_by(Attachment.id))
+
+
+def summaries(session: Session, evaluation_id: int) -> list[sa.Row]:
+    """The columns `describe` reads, without loading the objects (every submission)."""
+    return list(session.execute(_SUMMARIES, {"evaluation_id": evaluation_id}))
+
+
+def describe(attachments: list[Attachment] | list[sa.Row]) -> dict[str, list[dict]]:
     """Documents by question, as recorded in a submitted version (and covered by its
     receipt). The name of a document kept within the organisation is left out: it may
     name a victim or a witness, and the revision is read on the coordinator's side."""

@@ -12,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from ..models import Attachment, AuditEvent, Evaluation, Organization, Plan, ReplyMessage, User
+from ..models import (Attachment, AuditEvent, Evaluation, Organization, Plan, ReplyMessage,
+                      User, utcnow)
 from . import pseudonyms
 
 #: Set per web request (monitor/__init__.py) so that events carry the request id.
@@ -34,26 +35,48 @@ def _clean(values: dict[str, Any] | None) -> dict[str, Any] | None:
             for k, v in values.items() if not _forbidden(str(k))}
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What `record` wrote (the row itself is append-only)."""
+
+    id: int | None
+    action: str
+    object_type: str
+    object_id: int | None
+    actor_id: int | None
+    organization_id: int | None
+    plan_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None
+    at: dt.datetime
+
+
+_INSERT = sa.insert(AuditEvent.__table__)
+
+
 def record(session: Session, action: str, obj: Any = None, *, actor_id: int | None = None,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-           organization_id: int | None = None, plan_id: int | None = None) -> AuditEvent:
-    """Add an event for `action` (e.g. "evaluation.submitted") on `obj`."""
-    if obj is not None and getattr(obj, "id", None) is None:
-        session.flush()  # the object needs its id
-    event = AuditEvent(
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=getattr(obj, "id", None),
-        actor_id=actor_id,
-        organization_id=organization_id if organization_id is not None
+           organization_id: int | None = None, plan_id: int | None = None) -> Recorded:
+    """Write an event for `action` (e.g. "evaluation.submitted") on `obj`, in the
+    caller's transaction. A plain INSERT rather than an ORM object: every save writes
+    one, and the unit of work cost more than the rest of the event."""
+    session.flush()  # the rows the event refers to exist first, `obj` has its id (cheap when clean)
+    values = {
+        "at": utcnow(),
+        "action": action,
+        "object_type": type(obj).__name__ if obj is not None else "",
+        "object_id": getattr(obj, "id", None),
+        "actor_id": actor_id,
+        "organization_id": organization_id if organization_id is not None
         else getattr(obj, "organization_id", None),
-        plan_id=plan_id if plan_id is not None else getattr(obj, "plan_id", None),
-        before=_clean(before),
-        after=_clean(after),
-        request_id=request_id_var.get(),
-    )
-    session.add(event)
-    return event
+        "plan_id": plan_id if plan_id is not None else getattr(obj, "plan_id", None),
+        "before": _clean(before),
+        "after": _clean(after),
+        "request_id": request_id_var.get(),
+    }
+    result = session.execute(_INSERT, values)
+    return Recorded(id=result.inserted_primary_key[0], **values)
 
 
 # --- reading the trail (the coordinator's audit page and its CSV export) -----------------

@@ -353,24 +353,26 @@ _WRITES: dict[tuple[tuple[str, ...], tuple[str, ...] | None], sa.Update] = {}
 
 
 def _write_statement(columns: tuple[str, ...], states: tuple[str, ...] | None) -> sa.Update:
-    """Built once per shape (with bound parameters): a busy form saves many times."""
+    """Built once per shape (with bound parameters): a busy form saves many times. A
+    plain UPDATE on the table, not an ORM-enabled one: the caller updates the object in
+    memory itself (see `_write`), and the ORM's bulk path cost more than the statement."""
     key = (columns, states)
     statement = _WRITES.get(key)
     if statement is None:
+        table = Evaluation.__table__
         monitored = sa.exists().where(
-            FileChoice.organization_id == Evaluation.organization_id,
+            FileChoice.organization_id == table.c.organization_id,
             FileChoice.file_id == RecommendationFile.id,
             FileChoice.choice == "monitoring",
             RecommendationFile.id == sa.bindparam("file_id"),
             RecommendationFile.retired_at.is_(None))
-        conditions = [Evaluation.id == sa.bindparam("evaluation_id"),
-                      Evaluation.version == sa.bindparam("expected_version"), monitored]
+        conditions = [table.c.id == sa.bindparam("evaluation_id"),
+                      table.c.version == sa.bindparam("expected_version"), monitored]
         if states is not None:
-            conditions.append(Evaluation.state.in_(states))
-        statement = (sa.update(Evaluation).where(*conditions)
-                     .values(version=Evaluation.version + 1,
-                             **{name: sa.bindparam(f"new_{name}") for name in columns})
-                     .execution_options(synchronize_session=False))
+            conditions.append(table.c.state.in_(states))
+        statement = (sa.update(table).where(*conditions)
+                     .values(version=table.c.version + 1,
+                             **{name: sa.bindparam(f"new_{name}") for name in columns}))
         _WRITES[key] = statement
     return statement
 
@@ -388,6 +390,7 @@ def _write(session: Session, evaluation: Evaluation, yours: int | None, values: 
     params = {"evaluation_id": evaluation.id, "expected_version": yours,
               "file_id": evaluation.recommendation.file_id}
     params.update({f"new_{name}": value for name, value in values.items()})
+    session.flush()  # what the ORM's autoflush did: pending rows first (cheap when none)
     result = session.execute(statement, params)
     if result.rowcount != 1:
         return False
@@ -544,7 +547,7 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
         sa.select(sa.func.max(EvaluationRevision.number))
         .where(EvaluationRevision.evaluation_id == evaluation.id)) or 0) + 1
     stored = dict(clean)
-    documents = attachment_service.describe(attachment_service.for_evaluation(session, evaluation))
+    documents = attachment_service.describe(attachment_service.summaries(session, evaluation.id))
     if documents:
         stored["_attachments"] = documents
     revision = EvaluationRevision(

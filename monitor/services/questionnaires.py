@@ -7,6 +7,7 @@ answered (EvaluationRevision.questionnaire_id); an import makes a new version.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -79,6 +80,30 @@ _NEWEST_ID = (sa.select(Questionnaire.id, Questionnaire.created_at)
               .order_by(Questionnaire.version.desc()).limit(1))
 
 
+class _Newest(NamedTuple):
+    id: int
+    created_at: object
+
+
+def newest_version_columns(plan_id: sa.ColumnElement[int]) -> tuple[sa.Label, sa.Label]:
+    """Two columns to add to a query that reads an object of a plan (`plan_id` is the
+    expression for its plan): the newest version's id and creation time, so that a busy
+    request does not spend a round trip on them (pass them to `remember_newest`)."""
+    newest = (sa.select(Questionnaire.id).where(Questionnaire.plan_id == plan_id)
+              .order_by(Questionnaire.version.desc()).limit(1))
+    return (newest.scalar_subquery().label("questionnaire_id"),
+            newest.with_only_columns(Questionnaire.created_at).scalar_subquery()
+            .label("questionnaire_created_at"))
+
+
+def remember_newest(session: Session, plan_id: int, questionnaire_id: int | None,
+                    created_at: object) -> None:
+    """What `newest_version_columns` read, for the rest of the transaction."""
+    if questionnaire_id is not None:
+        session.info.setdefault(_CACHE_KEY, {})[("row", plan_id)] = _Newest(
+            questionnaire_id, created_at)
+
+
 def current_questionnaire_id(session: Session, plan: Plan) -> int:
     """The id of the version in use (version 1 is created when the plan has none)."""
     cache = session.info.setdefault(_CACHE_KEY, {})
@@ -101,7 +126,9 @@ def current_definition(session: Session, plan: Plan) -> dict:
         return cache[plan.id].definition
     if ("definition", plan.id) in cache:
         return cache[("definition", plan.id)]
-    row = session.execute(_NEWEST_ID, {"plan_id": plan.id}).first()
+    row = cache.get(("row", plan.id))
+    if row is None:
+        row = session.execute(_NEWEST_ID, {"plan_id": plan.id}).first()
     if row is None:
         return default_questionnaire()
     cache[("row", plan.id)] = row
