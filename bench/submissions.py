@@ -28,6 +28,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -282,13 +283,15 @@ def stack_phase(port: int, seeded: dict, clients: int, per_client: int):  # noqa
 
 
 def save_phase(port: int, seeded: dict, clients: int, per_client: int):  # noqa: ANN201
+    versions = seeded.setdefault("versions", [1] * clients)  # carried over between rounds
+
     def work(index: int):  # noqa: ANN202
         browser = Browser(port)
         browser.login(seeded["evaluators"][index])
         evaluation_id = seeded["save_targets"][index]
 
         def go() -> int:
-            version = 1
+            version = versions[index]
             for n in range(per_client):
                 status, headers, body = browser.request(
                     "POST", f"/evaluations/{evaluation_id}/save",
@@ -298,16 +301,19 @@ def save_phase(port: int, seeded: dict, clients: int, per_client: int):  # noqa:
                 if status != 302:
                     raise RuntimeError(f"save answered {status}: {body[:300]!r}")
                 version += 1
+            versions[index] = version
             return per_client
         return go
     return run_phase(clients, work)
 
 
-def submit_phase(port: int, seeded: dict, clients: int):  # noqa: ANN201
+def submit_phase(port: int, seeded: dict, clients: int, per_client: int):  # noqa: ANN201
     def work(index: int):  # noqa: ANN202
         browser = Browser(port)
         browser.login(seeded["admins"][index])
-        targets = seeded["submit_targets"][index]
+        # Each round submits drafts not submitted yet.
+        pending = seeded["submit_targets"][index]
+        targets, pending[:] = pending[:per_client], pending[per_client:]
 
         def go() -> int:
             for evaluation_id in targets:
@@ -383,41 +389,52 @@ def postgres_url(base: str) -> tuple[str, str] | None:
         return None
 
 
-def bench(name: str, url: str, workdir: Path, requests: int, clients: int) -> dict:
+def bench(name: str, url: str, workdir: Path, requests: int, clients: int,
+          rounds: int) -> dict:
+    """`rounds` rounds of the four phases in turn; each figure is the median of its rounds,
+    and each ratio the median of the ratios measured within a round (a slow moment of the
+    machine then weighs on both sides of a ratio)."""
     per_client = max(1, requests // clients)
-    seeded = seed(url, clients, per_client * clients)
+    seeded = seed(url, clients, per_client * clients * rounds)
     port = free_port()
     process = start_gunicorn(url, port, workdir)
+    phases = (
+        (BARE, lambda: bare_phase(port, clients, per_client)),
+        (STACK, lambda: stack_phase(port, seeded, clients, per_client)),
+        ("evaluation save", lambda: save_phase(port, seeded, clients, per_client)),
+        ("submission", lambda: submit_phase(port, seeded, clients, per_client)),
+    )
+    rates: dict[str, list[float]] = {phase: [] for phase, _run in phases}
     try:
         bare_phase(port, clients, max(1, per_client // 5))  # warm-up: imports, pools
-        results = {}
-        for phase, run in (
-            (BARE, lambda: bare_phase(port, clients, per_client)),
-            (STACK, lambda: stack_phase(port, seeded, clients, per_client)),
-            ("evaluation save", lambda: save_phase(port, seeded, clients, per_client)),
-            ("submission", lambda: submit_phase(port, seeded, clients)),
-        ):
-            count, seconds, errors = run()
-            if errors:
-                raise RuntimeError(f"{name} {phase}: " + "; ".join(errors[:3]))
-            results[phase] = (count, seconds, count / seconds)
+        for _round in range(rounds):
+            for phase, run in phases:
+                count, seconds, errors = run()
+                if errors:
+                    raise RuntimeError(f"{name} {phase}: " + "; ".join(errors[:3]))
+                rates[phase].append(count / seconds)
     finally:
         stop(process)
-    bare, stack = results[BARE][2], results[STACK][2]
+
+    def to(floor: str, phase: str) -> float:
+        return statistics.median(r / f for r, f in zip(rates[phase], rates[floor]))
+
     print(f"\n{name}: gunicorn 2 sync workers, {clients} concurrent clients, "
-          f"{per_client * clients} requests per phase")
-    print(f"  {'phase':<36}{'requests':>9}{'seconds':>9}{'per s':>9}{'/bare':>7}{'/stack':>8}")
-    for phase, (count, seconds, rate) in results.items():
-        print(f"  {phase:<36}{count:>9}{seconds:>9.2f}{rate:>9.1f}{rate / bare:>7.2f}"
-              f"{rate / stack:>8.2f}")
-    return {phase: (rate / bare, rate / stack) for phase, (_c, _s, rate) in results.items()
+          f"{per_client * clients} requests per phase, median of {rounds} rounds")
+    print(f"  {'phase':<36}{'per s':>9}{'ms each':>9}{'/bare':>7}{'/stack':>8}")
+    for phase in rates:
+        rate = statistics.median(rates[phase])
+        print(f"  {phase:<36}{rate:>9.1f}{1000 / rate:>9.2f}{to(BARE, phase):>7.2f}"
+              f"{to(STACK, phase):>8.2f}")
+    return {phase: (to(BARE, phase), to(STACK, phase)) for phase in rates
             if phase not in (BARE, STACK)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--requests", type=int, default=200, help="requests per phase")
+    parser.add_argument("--requests", type=int, default=400, help="requests per phase")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the four phases")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="monitor-bench-"))
@@ -425,7 +442,8 @@ def main() -> int:
     try:
         if args.db in ("sqlite", "both"):
             url = f"sqlite:///{workdir / 'bench.db'}"
-            ratios["SQLite"] = bench("SQLite", url, workdir, args.requests, args.clients)
+            ratios["SQLite"] = bench("SQLite", url, workdir, args.requests, args.clients,
+                                   args.rounds)
         if args.db in ("postgres", "both"):
             base = os.environ.get("MONITOR_BENCH_PG_URL", PG_DEFAULT)
             found = postgres_url(base)
@@ -437,7 +455,7 @@ def main() -> int:
                 url, schema = found
                 try:
                     ratios["PostgreSQL"] = bench("PostgreSQL", url, workdir, args.requests,
-                                                 args.clients)
+                                                 args.clients, args.rounds)
                 finally:
                     drop_schema(base, schema)
     finally:

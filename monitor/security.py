@@ -6,6 +6,7 @@ import re
 import uuid
 from urllib.parse import unquote, urlsplit
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +22,10 @@ CSP = (
 )
 
 
+# Built once: every signed-in request runs it (Session.get rebuilds its query each time).
+_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+
 def register(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
@@ -33,7 +38,7 @@ def register(app: Flask) -> None:
         # "sign out everywhere" bumps it and every older session stops loading.
         try:
             raw_id, raw_version = user_id.split(":", 1)
-            user = db.session.get(User, int(raw_id))
+            user = db.session.scalars(_USER_BY_ID, {"user_id": int(raw_id)}).first()
             version = int(raw_version)
         except (ValueError, TypeError):
             return None

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -525,6 +525,9 @@ def verify(revision: EvaluationRevision) -> bool:
                                content_hash(revision, revision.evaluation))
 
 
+_INSERT_REVISION = sa.insert(EvaluationRevision.__table__)
+
+
 def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
             clean: dict[str, Any], *, user: User | None, now: dt.datetime, late: bool,
             comment: str | None = None, expected_version: int | None = None,
@@ -550,22 +553,26 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
     documents = attachment_service.describe(attachment_service.summaries(session, evaluation.id))
     if documents:
         stored["_attachments"] = documents
-    revision = EvaluationRevision(
-        evaluation_id=evaluation.id, number=number, questionnaire_id=questionnaire_id,
-        answers=stored, status_score=score, submitted_at=now.replace(microsecond=0),
-        submitted_by_id=user.id if user else None, late=late, content_hash="")
-    revision.content_hash = content_hash(revision, evaluation)
+    values = {"evaluation_id": evaluation.id, "number": number,
+              "questionnaire_id": questionnaire_id, "answers": stored, "status_score": score,
+              "submitted_at": now.replace(microsecond=0),
+              "submitted_by_id": user.id if user else None, "late": late}
+    revision = EvaluationRevision(**values, content_hash="")
+    revision.content_hash = values["content_hash"] = content_hash(revision, evaluation)
+    try:
+        # A plain INSERT (the unit of work cost more than the rest of the submission),
+        # then the object joins the session as the row it is.
+        revision.id = session.execute(_INSERT_REVISION, values).inserted_primary_key[0]
+    except sa.exc.IntegrityError:  # the same revision number written concurrently
+        evaluation_id = evaluation.id
+        session.rollback()
+        raise AlreadySubmitted(session.get(Evaluation, evaluation_id)) from None
+    make_transient_to_detached(revision)
     session.add(revision)
     if comment:
         session.add(EvaluationNote(evaluation_id=evaluation.id, kind="reply",
                                    author_id=user.id if user else None, body=comment,
                                    created_at=now))
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:  # the same revision number written concurrently
-        evaluation_id = evaluation.id
-        session.rollback()
-        raise AlreadySubmitted(session.get(Evaluation, evaluation_id)) from None
     audit.record(session, "evaluation.submitted", evaluation, actor_id=user.id if user else None,
                  plan_id=evaluation.period.plan_id, before=before,
                  after={"state": "submitted", "version": evaluation.version, "counted": True,
