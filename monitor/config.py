@@ -39,6 +39,7 @@ class Config:
     MONITOR_MIN_NGOS = 2
     MONITOR_DIVERGENCE_THRESHOLD = 15.0
     MONITOR_ATTACHMENT_MAX_MB = 10
+    MONITOR_AUTOSAVE_SECONDS = 30  # drafts saved in the background while edited; 0: off
     MONITOR_IMPORT_MAX_MB = 20
     MONITOR_ATTACHMENT_DIR: str | None = None  # default: instance/attachments
     MONITOR_IMPORT_DIR: str | None = None  # staged uploads awaiting confirmation; default instance/imports

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_time as _babel_time
 from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import NumberPattern, parse_pattern
 from flask import current_app, g, has_request_context, request
@@ -181,6 +183,12 @@ def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
         return "–"
     aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
     return _babel_datetime(aware, fmt, tzinfo=_timezone(), locale=_format_locale())
+
+
+def format_time(value: dt.datetime, fmt: str = "short") -> str:
+    """The time of day only, in Baghdad time (e.g. "the draft was saved at 14:05")."""
+    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return _babel_time(aware, fmt, tzinfo=ZoneInfo(_timezone()), locale=_format_locale())
 
 
 def format_date(value: dt.date | None, fmt: str = "medium") -> str:

@@ -355,6 +355,78 @@ def test_a_stale_save_is_refused_showing_both_versions_and_nothing_is_lost(app, 
     assert evaluation_of(s).answers["assessment"] == "typed by the second"
 
 
+# --- autosave ---------------------------------------------------------------------------------
+
+
+def autosave(client, evaluation_id: int, data: dict):  # noqa: ANN001, ANN201
+    return post(client, f"/evaluations/{evaluation_id}/autosave", data,
+                headers={"Accept": "application/json"})
+
+
+def test_the_edit_page_loads_the_autosave_script_only_where_a_draft_can_change(app, s):
+    evaluation = draft(s)
+    page = text(signed_in(app, s.evaluator).get(f"/evaluations/{evaluation.id}"))
+    assert f'data-autosave-url="/evaluations/{evaluation.id}/autosave"' in page
+    assert '<script src="/static/autosave.js" defer></script>' in page
+    assert 'id="autosave-status" role="status"' in page
+    script = signed_in(app, s.evaluator).get("/static/autosave.js")
+    assert script.status_code == 200 and "data-autosave-url" in script.get_data(as_text=True)
+    script.close()
+    # Not before the first save (nothing to save into), nor once sent for approval.
+    other = text(signed_in(app, s.evaluator).get(begin_url(s, rec=s.file.recommendations[1])))
+    assert "autosave" not in other
+    evaluation.state = "awaiting_approval"
+    db.session.commit()
+    assert "autosave" not in text(signed_in(app, s.evaluator).get(f"/evaluations/{evaluation.id}"))
+    app.config["MONITOR_AUTOSAVE_SECONDS"] = 0
+    evaluation.state = "draft"
+    db.session.commit()
+    assert "autosave" not in text(signed_in(app, s.evaluator).get(f"/evaluations/{evaluation.id}"))
+
+
+def test_autosave_saves_the_draft_like_the_button_and_returns_the_new_version(app, s):
+    evaluation = draft(s, {"status": "25"})
+    client = signed_in(app, s.evaluator)
+    response = autosave(client, evaluation.id,
+                        form({"status": "50", "assessment": "typed, not yet saved"}, 1))
+    assert response.status_code == 200
+    assert response.json["saved"] is True and response.json["version"] == 2
+    assert response.json["message"].startswith("Draft saved automatically at ")
+    saved = evaluation_of(s)
+    assert saved.version == 2 and saved.answers["assessment"] == "typed, not yet saved"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "evaluation.saved", AuditEvent.object_id == evaluation.id)) == 1
+    # The button then saves with the version the autosave returned: no conflict with itself.
+    assert post(client, f"/evaluations/{evaluation.id}/save",
+                form({"status": "75", "assessment": "final"}, 2)).status_code == 302
+    assert evaluation_of(s).answers == {"status": "75", "assessment": "final"}
+
+
+def test_autosave_refusals_say_why_in_json_and_change_nothing(app, s):
+    evaluation = draft(s, {"status": "25", "assessment": "saved"})
+    client = signed_in(app, s.evaluator)
+    before = table_snapshot(Evaluation, AuditEvent)
+    invalid = autosave(client, evaluation.id, form({"status": "60"}, 1))
+    assert invalid.status_code == 422 and invalid.json["saved"] is False
+    assert "some answers need your attention" in invalid.json["message"]
+    assert invalid.json["stop"] is False  # it tries again after the next change
+    stale = autosave(client, evaluation.id, form({"status": "50"}, 7))
+    assert stale.status_code == 409 and stale.json["stop"] is True
+    assert "someone else saved this evaluation" in stale.json["message"]
+    no_token = client.post(f"/evaluations/{evaluation.id}/autosave", data=form({"status": "50"}, 1),
+                           headers={"Accept": "application/json"})
+    assert no_token.status_code == 400
+    assert table_snapshot(Evaluation, AuditEvent) == before
+
+
+def test_autosave_of_another_organisation_s_evaluation_is_a_404(app, s):
+    evaluation = draft(s)
+    outsider = signed_in(app, s.other_admin)
+    before = table_snapshot(Evaluation)
+    assert autosave(outsider, evaluation.id, form({"status": "50"}, 1)).status_code == 404
+    assert table_snapshot(Evaluation) == before
+
+
 def test_a_form_without_version_is_refused(app, s):
     evaluation = draft(s)
     client = signed_in(app, s.evaluator)

@@ -7,17 +7,17 @@ import io
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
+                   request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import ensure, in_scope, requires
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import current_language, format_time
 from ..models import (Attachment, Evaluation, OutgoingEmail, Plan, Recommendation,
-                      ReportingPeriod)
+                      ReportingPeriod, utcnow)
 from ..services import attachments as attachment_service
 from ..services import evaluations as service
 from ..services import mailer, pseudonyms
@@ -234,23 +234,58 @@ def edit(evaluation_id: int):
     return _page(evaluation, evaluation.period, evaluation.recommendation)
 
 
-def _answer_action(evaluation_id: int, step, done, **extra):  # noqa: ANN001, ANN003, ANN202
-    """Save, send or submit the posted answers: `step` is the service function (given the
-    form's version, the user, the language, the pseudonym choice and `extra`); `done(result)`
-    names the confirmation shown on the evaluation page."""
+def _apply_answers(evaluation_id: int, step, **extra):  # noqa: ANN001, ANN003, ANN202
+    """Run `step` (a service function: save, send, submit) on the posted answers, given
+    the form's version, the user, the language, the pseudonym choice and `extra`.
+    (evaluation, raw answers, the step's result or its refusal)."""
     evaluation = _evaluation(evaluation_id, light=True)
-    period, recommendation = evaluation.period, evaluation.recommendation
-    definition = questionnaire_service.current_definition(db.session, period.plan)
+    definition = questionnaire_service.current_definition(db.session, evaluation.period.plan)
     raw = answers_from(request.form, definition)
     try:
         result = step(db.session, evaluation, raw, expected_version=version_from(request.form),
                       user=current_user, lang=_lang(),
                       pseudonymous=pseudonymous_from(request.form), **extra)
     except service.EvaluationError as exc:
-        return _refused(exc, evaluation, period, recommendation, raw)
+        return evaluation, raw, exc
+    return evaluation, raw, result
+
+
+def _answer_action(evaluation_id: int, step, done, **extra):  # noqa: ANN001, ANN003, ANN202
+    """Save, send or submit the posted answers; `done(result)` names the confirmation
+    shown on the evaluation page."""
+    evaluation, raw, result = _apply_answers(evaluation_id, step, **extra)
+    if isinstance(result, service.EvaluationError):
+        return _refused(result, evaluation, evaluation.period, evaluation.recommendation, raw)
     confirmation = done(result)  # read before the commit expires the result
     db.session.commit()
     return redirect(url_for(".edit", evaluation_id=evaluation_id, done=confirmation))
+
+
+@bp.route("/<int:evaluation_id>/autosave", methods=["POST"])
+@requires("evaluation.work")
+def autosave(evaluation_id: int):
+    """The draft saved in the background by static/autosave.js: the same save as the
+    button, answered in JSON. The new version goes back into the form, so that the next
+    explicit save is not taken for a stale one."""
+    evaluation, _raw, result = _apply_answers(evaluation_id, service.save)
+    if isinstance(result, service.EvaluationError):
+        db.session.rollback()
+        if isinstance(result, service.NotFound):
+            abort(404)
+        message = result.message
+        if isinstance(result, service.InvalidAnswers):
+            message = _("Not saved automatically: some answers need your attention. Press "
+                        "“Save draft” to see which.")
+        elif isinstance(result, service.StaleVersion):
+            message = _("Not saved automatically: someone else saved this evaluation in the "
+                        "meantime. Your answers are still on this page: press “Save draft” "
+                        "to compare both versions.")
+        return jsonify(saved=False, message=message,
+                       stop=not isinstance(result, service.InvalidAnswers)), result.status
+    version = evaluation.version
+    db.session.commit()
+    return jsonify(saved=True, version=version, message=_(
+        "Draft saved automatically at %(time)s.", time=format_time(utcnow())))
 
 
 @bp.route("/<int:evaluation_id>/save", methods=["POST"])

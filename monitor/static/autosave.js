@@ -1,0 +1,86 @@
+// Saves an evaluation draft in the background, so that a long answer typed on a slow
+// connection is not lost with the tab. The form works without it: this only posts the
+// same fields to the form's data-autosave-url every data-autosave-seconds while
+// something changed, and when the page is hidden (tab switched or closed).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave-url]");
+  if (!form || !window.fetch || !window.FormData) {
+    return;
+  }
+  var status = document.getElementById("autosave-status");
+  var seconds = parseInt(form.getAttribute("data-autosave-seconds"), 10) || 30;
+  var changed = false;
+  var saving = false;
+  var stopped = false;
+  var waitingSubmit = null; // a button pressed while a background save was on its way
+
+  function say(text) {
+    if (status) {
+      status.textContent = text;
+    }
+  }
+
+  function markChanged() {
+    changed = true;
+  }
+
+  function save(leaving) {
+    if (!changed || saving || stopped) {
+      return;
+    }
+    saving = true;
+    changed = false;
+    fetch(form.getAttribute("data-autosave-url"), {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: {"Accept": "application/json"},
+      keepalive: Boolean(leaving)
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        throw new Error("not an autosave answer"); // e.g. signed out: the sign-in page
+      }
+      return response.json();
+    }).then(function (answer) {
+      if (answer.saved) {
+        form.elements.version.value = answer.version;
+        var shown = document.getElementById("version");
+        if (shown) {
+          shown.textContent = answer.version;
+        }
+      } else if (answer.stop) {
+        stopped = true; // a conflict or a closed period: the button shows why
+      }
+      say(answer.message);
+    }).catch(function () {
+      changed = true; // try again at the next turn
+      say(form.getAttribute("data-autosave-failed"));
+    }).then(function () {
+      saving = false;
+      if (waitingSubmit) {
+        // Now with the version the background save returned, so that it is not stale.
+        var button = waitingSubmit;
+        waitingSubmit = null;
+        form.requestSubmit(button);
+      }
+    });
+  }
+
+  form.addEventListener("input", markChanged);
+  form.addEventListener("change", markChanged);
+  form.addEventListener("submit", function (event) {
+    stopped = true; // the button's own save goes with the form's version
+    if (saving && form.requestSubmit) {
+      event.preventDefault();
+      waitingSubmit = event.submitter || form.querySelector("button[type=submit]");
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      save(true);
+    }
+  });
+  window.setInterval(save, seconds * 1000);
+}());

@@ -1,0 +1,68 @@
+"""The draft autosave in a real browser: static/autosave.js saves what is typed in the
+background, shows when, and the "Save draft" button then saves on top of it without a
+conflict with itself; leaving the tab saves what was typed since the last turn."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+import factories as make
+from monitor.extensions import db
+from monitor.models import Evaluation
+from monitor.services import evaluations as service
+
+from browser.browser_support import shot
+from browser.test_journeys import sign_in
+
+
+def saved_answers(evaluation_id: int) -> tuple[int, dict]:
+    db.session.expire_all()
+    row = db.session.execute(sa.select(Evaluation.version, Evaluation.answers)
+                             .where(Evaluation.id == evaluation_id)).one()
+    return row.version, row.answers
+
+
+def test_typing_is_saved_in_the_background_and_the_button_saves_on_top(page_factory, live_app):
+    live_app.app.config["MONITOR_AUTOSAVE_SECONDS"] = 1
+    s = make.setting()
+    evaluation = service.start(db.session, organization_id=s.org.id, recommendation=s.rec,
+                               period=s.period, user=s.evaluator, answers={"status": "25"})
+    db.session.commit()
+    page = page_factory(width=360)
+    sign_in(page, live_app.url, s.evaluator.email, "en")
+    page.goto(f"{live_app.url}/evaluations/{evaluation.id}")
+
+    page.fill("textarea[name='q.assessment']", "Typed on a slow connection, never lost.")
+    status = page.locator("#autosave-status")
+    status.filter(has_text="Draft saved automatically at").wait_for(timeout=10_000)
+    assert saved_answers(evaluation.id) == (
+        2, {"status": "25", "assessment": "Typed on a slow connection, never lost."})
+    assert page.input_value("input[name=version]") == "2"
+    shot(page, "autosave-en-360")
+
+    page.fill("textarea[name='q.assessment']", "Then saved with the button.")
+    with page.expect_navigation():
+        page.click("button:has-text('Save draft')")
+    assert "done=saved" in page.url and "Two versions" not in page.content()
+    version, answers = saved_answers(evaluation.id)
+    assert answers["assessment"] == "Then saved with the button." and version >= 3
+
+
+def test_leaving_the_tab_saves_what_was_typed_since_the_last_turn(page_factory, live_app):
+    live_app.app.config["MONITOR_AUTOSAVE_SECONDS"] = 3600  # only the leaving save
+    s = make.setting()
+    evaluation = service.start(db.session, organization_id=s.org.id, recommendation=s.rec,
+                               period=s.period, user=s.evaluator, answers={})
+    db.session.commit()
+    page = page_factory()
+    sign_in(page, live_app.url, s.evaluator.email, "en")
+    page.goto(f"{live_app.url}/evaluations/{evaluation.id}")
+    page.fill("textarea[name='q.assessment']", "Written just before closing the tab.")
+    # What a switched or closed tab does: the page becomes hidden.
+    page.evaluate("""() => {
+      Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+      document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    page.locator("#autosave-status").filter(has_text="saved automatically").wait_for(
+        timeout=10_000)
+    assert saved_answers(evaluation.id)[1] == {
+        "assessment": "Written just before closing the tab."}
