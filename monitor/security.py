@@ -13,13 +13,27 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from . import i18n
-from .extensions import db, login_manager
+from .extensions import db, limiter, login_manager
 from .models import User
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def _account_key() -> str:
+    # Per account, whichever form the address is typed into: a guesser on one address does
+    # not lock others out, and the second sign-in form gives no second set of guesses.
+    from .services.accounts import normalize_email
+
+    return "account:" + normalize_email(request.form.get("email", ""))[:254]
+
+
+#: Password guesses per account, shared by every form that checks a password (/login and
+#: the invitation's /join/signin).
+password_guesses = limiter.shared_limit("10 per 5 minutes", scope="password-guesses",
+                                        key_func=_account_key, methods=["POST"])
 
 
 # Built once: every signed-in request runs it (Session.get rebuilds its query each time).

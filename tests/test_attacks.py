@@ -815,6 +815,27 @@ def test_brute_force_on_one_account_is_stopped_and_others_still_sign_in(limited)
     assert _attempt(limited, other.email, "correct horse battery", "10.0.0.1").status_code == 302
 
 
+def test_the_invitation_s_sign_in_form_gives_no_second_set_of_guesses(limited):
+    world = make.worlds()[0]
+    admin = make.ngo_user(world.org, "ngo_admin", email="guessed@ngo.example")
+    admin.password_hash = FAST_HASH
+    db.session.commit()
+    ngo = english(limited.test_client())
+    ngo.environ_base["REMOTE_ADDR"] = "10.0.0.3"
+    ngo.get(f"/join/{world.join_token}")  # records that the link was opened
+    token = csrf_from(ngo.get("/join").get_data(as_text=True))
+    before = snapshot()
+    statuses = [_attempt(limited, admin.email, f"guess number {i}", "10.0.0.1").status_code
+                for i in range(6)]
+    for i in range(5):
+        statuses.append(ngo.post("/join/signin", data={
+            "csrf_token": token, "email": admin.email, "password": f"other guess {i}"}
+        ).status_code)
+    assert statuses == [200] * 6 + [422] * 4 + [429]
+    refused(_attempt(limited, admin.email, "correct horse battery", "10.0.0.2"), 429,
+            "Too many attempts", before)
+
+
 def test_one_address_guessing_many_accounts_is_stopped(limited):
     make.coordinator(make.body(), email="known@gov.example").password_hash = FAST_HASH
     db.session.commit()

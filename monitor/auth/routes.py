@@ -8,18 +8,13 @@ from wtforms import Field
 
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
-from ..security import safe_next, start_session
+from ..security import password_guesses, safe_next, start_session
 from ..services import accounts
 from ..models import User, utcnow
 from ..services import mailer
 from .forms import ConfirmForm, EmailForm, LoginForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_account_key() -> str:
-    # Per account: a guesser on one address does not lock others out.
-    return "login:" + accounts.normalize_email(request.form.get("email", ""))[:254]
 
 
 @bp.route("/")
@@ -37,7 +32,7 @@ def home():
 @bp.route("/login", methods=["GET", "POST"])
 @requires(PUBLIC)
 @limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("10 per 5 minutes", methods=["POST"], key_func=_login_account_key)
+@password_guesses
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))

@@ -44,13 +44,12 @@ from ..models import (
     User,
     utcnow,
 )
-from ..security import start_session
+from ..security import password_guesses, start_session
 from ..services import catalogue as catalogue_service
 from ..services import enrolment as enrolment_service
 from ..services import invitations as invitation_service
 from ..services import mailer
 from ..services import organizations as organization_service
-from ..services.accounts import normalize_email
 from ..services.enrolment import EnrolmentError
 from ..services.invitations import InvitationError
 from ..services.organizations import OrganizationError
@@ -658,14 +657,10 @@ def join_register(invitation: Invitation):
     return _after_joining(user, plan)
 
 
-def _signin_key() -> str:
-    return "join-signin:" + normalize_email(request.form.get("email", ""))[:254]
-
-
 @bp.route("/join/signin", methods=["POST"])
 @requires(PUBLIC)
 @limiter.limit(JOIN_LIMIT)
-@limiter.limit("10 per 5 minutes", key_func=_signin_key)
+@password_guesses
 @_with_invitation
 def join_signin(invitation: Invitation):
     form = SignInForm()
