@@ -84,6 +84,15 @@ def locale_for_request() -> Locale:
     return _parsed(select_locale())
 
 
+def isolated(message: str, **values: object) -> Markup:
+    """A translated sentence (given untranslated placeholders: `_("%(name)s was added.")`)
+    with each value, a name, email or label typed by someone, in <bdi>, so that its
+    direction cannot reorder the sentence around it (flash messages; templates use the
+    `bdi` filter). The sentence itself is escaped like any text."""
+    return escape(message) % {key: Markup("<bdi>%s</bdi>") % (value,)
+                              for key, value in values.items()}
+
+
 def current_language() -> str:
     locale = get_locale()
     return str(locale.language) if locale is not None else DEFAULT_LANGUAGE

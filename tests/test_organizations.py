@@ -71,6 +71,15 @@ def test_coordinator_adds_an_organisation_and_finds_it_in_the_list(client, coord
     assert "contact@amal.example" in page
 
 
+def test_the_confirmation_isolates_the_name_typed_and_escapes_it(client, coordinator):
+    # An Arabic name inside an English (or a Latin name inside an Arabic) sentence: in <bdi>,
+    # so that its direction cannot reorder the sentence; markup in it stays text.
+    post_form(client, "/organizations/new", {
+        "name": "جمعية <b>الأمل</b> 2", "email": "amal@ngo.example", "preferred_language": "ar"})
+    page = client.get("/organizations").get_data(as_text=True)
+    assert "<bdi>جمعية &lt;b&gt;الأمل&lt;/b&gt; 2</bdi> was added." in page
+
+
 def test_adding_the_same_email_twice_is_refused_and_nothing_changes(client, coordinator):
     make.organization("First")
     existing = db.session.scalar(sa.select(Organization))

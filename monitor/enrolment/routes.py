@@ -33,7 +33,7 @@ from flask_login import current_user, login_user
 
 from ..access import PUBLIC, ensure, plans_for, requires
 from ..extensions import db, limiter
-from ..i18n import LANG_COOKIE, localized
+from ..i18n import LANG_COOKIE, isolated, localized
 from ..models import (
     EvaluatorInvitation,
     Invitation,
@@ -113,8 +113,8 @@ def _send_now(email: OutgoingEmail | int | None, *, quiet: bool = False) -> None
         flash(_("The email could not be sent right now; it stays queued and goes with the next "
                 "batch."), "info")
     elif report.failed and not quiet:
-        flash(_("The email was refused by the mail server: %(error)s",
-                error=report.failures[0][1]), "error")
+        flash(isolated(_("The email was refused by the mail server: %(error)s"),
+                       error=report.failures[0][1]), "error")
 
 
 def _use_language(lang: str | None) -> None:
@@ -164,7 +164,7 @@ def _organization_form_page(org: Organization | None):  # noqa: ANN202
             status = 422
         else:
             db.session.commit()
-            flash(_("%(name)s was added.", name=created.name) if org is None
+            flash(isolated(_("%(name)s was added."), name=created.name) if org is None
                   else _("The organisation was saved."), "success")
             return redirect(url_for("enrolment.organizations"))
     elif form.is_submitted():
@@ -632,8 +632,9 @@ def join(invitation: Invitation):
 def _after_joining(user: User, plan: Plan):  # noqa: ANN202
     start_session(user)
     login_user(user)
-    flash(_("Welcome. Your organisation takes part in %(plan)s: now choose the recommendation "
-            "files it will monitor.", plan=str(localized(plan, "title"))), "success")
+    flash(isolated(_("Welcome. Your organisation takes part in %(plan)s: now choose the "
+                     "recommendation files it will monitor."),
+                   plan=str(localized(plan, "title"))), "success")
     return redirect(url_for("enrolment.home", _anchor=f"plan-{plan.slug}"))
 
 
@@ -698,8 +699,9 @@ def join_accept(invitation: Invitation):
         return _join_error(exc)
     db.session.commit()
     session.pop(_JOIN_KEY, None)
-    flash(_("%(plan)s was added to your organisation's plans: now choose the recommendation "
-            "files it will monitor.", plan=str(localized(plan, "title"))), "success")
+    flash(isolated(_("%(plan)s was added to your organisation's plans: now choose the "
+                     "recommendation files it will monitor."),
+                   plan=str(localized(plan, "title"))), "success")
     return redirect(url_for("enrolment.home", _anchor=f"plan-{plan.slug}"))
 
 
@@ -837,8 +839,8 @@ def choose_files(slug: str):
         flash(_("Nothing changed."), "info")
     else:
         _send_now(email, quiet=True)
-        flash(_("Your choices were saved. A confirmation was emailed to %(email)s.",
-                email=current_user.organization.email), "success")
+        flash(isolated(_("Your choices were saved. A confirmation was emailed to %(email)s."),
+                       email=current_user.organization.email), "success")
     return redirect(url_for("enrolment.home", _anchor=f"plan-{plan.slug}"))
 
 
@@ -861,7 +863,8 @@ def invite_evaluator():
         return redirect(url_for("enrolment.home", _anchor="people"))
     db.session.commit()
     _send_now(email)
-    flash(_("An invitation was sent to %(email)s.", email=invitation.email), "success")
+    flash(isolated(_("An invitation was sent to %(email)s."), email=invitation.email),
+          "success")
     return redirect(url_for("enrolment.home", _anchor="people"))
 
 

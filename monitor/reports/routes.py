@@ -516,11 +516,12 @@ def _publication(slug: str, label: str, change) -> Response:  # noqa: ANN001
     else:
         db.session.commit()
         if period.published_at is not None:
-            flash(_("The results of %(period)s are published: anyone can read them at the "
-                    "address shown on this page.", period=period.label), "success")
+            flash(i18n.isolated(_("The results of %(period)s are published: anyone can read them "
+                             "at the address shown on this page."), period=period.label),
+                  "success")
         else:
-            flash(_("The results of %(period)s are no longer published.",
-                    period=period.label), "success")
+            flash(i18n.isolated(_("The results of %(period)s are no longer published."),
+                           period=period.label), "success")
     return redirect(url_for(".dashboard", slug=plan.slug, period=period.label))
 
 

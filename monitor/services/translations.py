@@ -10,6 +10,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 LANGUAGES = ("ar", "ckb", "en")
+#: Line width of the catalogues: one width for every tool that writes them, so that an
+#: update changes only the messages that changed.
+WIDTH = 100
 
 
 def compile_catalogues(translations: Path, *, force: bool = False) -> list[Path]:
@@ -30,7 +33,8 @@ def compile_catalogues(translations: Path, *, force: bool = False) -> list[Path]
 def extract(top: Path, pot: Path) -> None:
     """Collect msgids from code and templates (babel.cfg) into `pot`."""
     CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(top / "babel.cfg"), "-k",
-                                "_l", "--no-location", "--sort-output", "-o", str(pot), str(top)])
+                                "_l", "--no-location", "--sort-output", "--width", str(WIDTH),
+                                "-o", str(pot), str(top)])
 
 
 # GNU gettext's rule for Arabic, in CLDR's order zero, one, two, few, many (11-99), other,
@@ -59,6 +63,7 @@ def extract_and_update(top: Path) -> None:
         command = "update" if po.exists() else "init"
         args = ["pybabel", "-q", command, "-i", str(pot), "-d", str(top / "translations"),
                 "-l", lang]
+        args += ["--width", str(WIDTH)]
         if command == "update":
             args.append("--no-fuzzy-matching")
         cli.run(args)
