@@ -106,11 +106,16 @@ def test_real_files_match_on_normalised_text_and_state():
     matched = [r for r in upr_info.rows if r.key in template_keys]
     raw_keys = {(r.text_en, r.recommending_state) for r in template.rows}
     raw_matched = [r for r in upr_info.rows if (r.text_en, r.recommending_state) in raw_keys]
-    # Normalisation (trailing spaces, curly quotes) recovers 9 more matches;
-    # the rest differ in State names ("United States" vs "United States of
-    # America") or in wording, which is left to the importer.
+    # Normalisation (trailing spaces, curly quotes) recovers 9 more matches and the
+    # States' UN names ("United States" is "United States of America") 11 more; the
+    # rest differ in wording, which is left to the importer.
     assert len(raw_matched) == 211
-    assert len(matched) == 220
+    assert len(matched) == 231
+    assert match_key("Ratify CEDAW", "United States") == match_key(
+        "Ratify CEDAW", "United States of America")
+    assert match_key("x", "Iran; Venezuela") == match_key(
+        "x", "Iran (Islamic Republic of);Venezuela (Bolivarian Republic of)")
+    assert match_key("x", "Niger") != match_key("x", "Nigeria")
     # curly apostrophe in the template, straight one in the UPR Info export
     assert match_key("Ensure the Commission’s independence", "Afghanistan") == match_key(
         "Ensure the Commission's independence ", "afghanistan"

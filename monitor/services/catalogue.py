@@ -14,7 +14,7 @@ Rules that the rest of monitor relies on:
 - `Recommendation.sort_key` orders codes naturally (127.9 before 127.10); recommendations
   without a code sort after the coded ones, by text.
 - `Recommendation.match_key` (sha256 of normalised English text + "|" + normalised
-  recommending State) matches rows of formats without codes (UPR Info).
+  recommending State under its UN name) matches rows of formats without codes (UPR Info).
 
 Every function takes the SQLAlchemy session and plain arguments, flushes but never
 commits (the caller owns the transaction), writes an audit event with each change, and
@@ -62,6 +62,7 @@ from .upr_formats import (
     TEMPLATE_HEADER,
     RecommendationRow,
     Rejection,
+    match_key,
     normalise_text,
     parse_recommendations,
 )
@@ -119,11 +120,13 @@ def sort_key_for(code: str | None, text: str | None = None) -> str:
 
 
 def compute_match_key(text_en: str | None, recommending_state: str | None) -> str | None:
-    """sha256 hex of normalised English text + "|" + normalised recommending State."""
+    """sha256 hex of normalised English text + "|" + normalised recommending State (under
+    the UN's name, see `upr_formats.STATE_ALIASES`). A change here needs a migration that
+    recomputes the stored keys (as migrations/versions/20261123_b7e1c2d3a4f5_match_keys_with_state_aliases.py does)."""
     if not text_en:
         return None
-    raw = normalise_text(text_en) + "|" + normalise_text(recommending_state)
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    text, state = match_key(text_en, recommending_state)
+    return hashlib.sha256(f"{text}|{state}".encode("utf-8")).hexdigest()
 
 
 def split_themes(value: str | None) -> list[str]:

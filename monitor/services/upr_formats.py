@@ -263,9 +263,54 @@ def normalise_text(s: str | None) -> str:
     return _strip_end_punctuation(text)
 
 
+#: Short names by which UPR Info's exports (and people) name States, mapped to the names
+#: the UN's reports use, normalised: the same recommendation imported from both sources
+#: then has one key. Checked against Iraq's second cycle: "United States", "United
+#: Kingdom", "Palestine", "Venezuela" and "Iran" (11 of 242 rows) in UPR Info's export.
+STATE_ALIASES = {
+    "bolivia": "bolivia (plurinational state of)",
+    "brunei": "brunei darussalam",
+    "cape verde": "cabo verde",
+    "congo (democratic republic of the)": "democratic republic of the congo",
+    "czech republic": "czechia",
+    "dr congo": "democratic republic of the congo",
+    "drc": "democratic republic of the congo",
+    "east timor": "timor-leste",
+    "iran": "iran (islamic republic of)",
+    "ivory coast": "côte d'ivoire",
+    "korea": "republic of korea",
+    "laos": "lao people's democratic republic",
+    "macedonia": "north macedonia",
+    "micronesia": "micronesia (federated states of)",
+    "moldova": "republic of moldova",
+    "north korea": "democratic people's republic of korea",
+    "palestine": "state of palestine",
+    "russia": "russian federation",
+    "south korea": "republic of korea",
+    "swaziland": "eswatini",
+    "syria": "syrian arab republic",
+    "tanzania": "united republic of tanzania",
+    "the former yugoslav republic of macedonia": "north macedonia",
+    "turkey": "türkiye",
+    "uk": "united kingdom of great britain and northern ireland",
+    "united kingdom": "united kingdom of great britain and northern ireland",
+    "united states": "united states of america",
+    "usa": "united states of america",
+    "venezuela": "venezuela (bolivarian republic of)",
+    "vietnam": "viet nam",
+}
+
+
+def normalise_state(s: str | None) -> str:
+    """A recommending State (or several, separated by ";") normalised for matching, each
+    under the UN's name (`STATE_ALIASES`)."""
+    parts = [normalise_text(part) for part in (s or "").split(";")]
+    return "; ".join(STATE_ALIASES.get(part, part) for part in parts if part)
+
+
 def match_key(text_en: str | None, recommending_state: str | None) -> tuple[str, str]:
     """Key used to match recommendations that have no code."""
-    return normalise_text(text_en), normalise_text(recommending_state)
+    return normalise_text(text_en), normalise_state(recommending_state)
 
 
 def _header_name(name: str) -> str:
