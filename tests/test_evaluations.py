@@ -419,6 +419,18 @@ def test_autosave_refusals_say_why_in_json_and_change_nothing(app, s):
     assert table_snapshot(Evaluation, AuditEvent) == before
 
 
+def test_autosave_in_a_closed_period_says_so_and_stops(app, s):
+    evaluation = draft(s)
+    client = signed_in(app, s.evaluator)
+    s.period.status = "closed"
+    db.session.commit()
+    before = table_snapshot(Evaluation)
+    response = autosave(client, evaluation.id, form({"status": "50"}, 1))
+    assert response.status_code == 409 and response.json["stop"] is True
+    assert "is closed" in response.json["message"]
+    assert table_snapshot(Evaluation) == before
+
+
 def test_autosave_of_another_organisation_s_evaluation_is_a_404(app, s):
     evaluation = draft(s)
     outsider = signed_in(app, s.other_admin)

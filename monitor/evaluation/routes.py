@@ -270,9 +270,7 @@ def autosave(evaluation_id: int):
     evaluation, _raw, result = _apply_answers(evaluation_id, service.save)
     if isinstance(result, service.EvaluationError):
         db.session.rollback()
-        if isinstance(result, service.NotFound):
-            abort(404)
-        message = result.message
+        message = result.message  # e.g. the period closed or the file no longer monitored
         if isinstance(result, service.InvalidAnswers):
             message = _("Not saved automatically: some answers need your attention. Press "
                         "“Save draft” to see which.")

@@ -16,11 +16,12 @@ States (models.EVALUATION_STATES)::
   changes them. The coordinator can only request clarification.
 - Every submission writes an `EvaluationRevision` that is never changed, with a SHA-256
   `content_hash` of its canonical JSON: the receipt shown to the NGO.
-- Optimistic locking: every write goes through the ORM, whose `version_id_col` makes the
-  UPDATE conditional on the version read; callers pass the version the user's form was
-  based on, and a mismatch (or a concurrent write) raises `StaleVersion` with both
-  versions. A double submission finds the evaluation already submitted
-  (`AlreadySubmitted`): exactly one revision.
+- Optimistic locking: answers and states change through one conditional UPDATE (`_write`:
+  only while the row has the version the user's form was based on), other changes
+  through the ORM, whose `version_id_col` makes its UPDATE conditional in the same way; a
+  mismatch (or a concurrent write) raises `StaleVersion` with both versions. A double
+  submission finds the evaluation already submitted (`AlreadySubmitted`): exactly one
+  revision.
 
 Services flush but never commit: the caller commits (and sends the queued emails).
 """
