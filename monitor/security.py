@@ -15,6 +15,7 @@ from markupsafe import Markup
 from . import i18n
 from .extensions import db, limiter, login_manager
 from .models import User
+from .services.accounts import normalize_email
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -25,8 +26,6 @@ CSP = (
 def _account_key() -> str:
     # Per account, whichever form the address is typed into: a guesser on one address does
     # not lock others out, and the second sign-in form gives no second set of guesses.
-    from .services.accounts import normalize_email
-
     return "account:" + normalize_email(request.form.get("email", ""))[:254]
 
 

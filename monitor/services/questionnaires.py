@@ -75,9 +75,16 @@ def peek(session: Session, plan: Plan) -> Questionnaire:
 #: be kept across requests; only the newest version's id is read each time.
 _DEFINITIONS: dict[tuple[int, object], dict] = {}
 _DEFINITIONS_MAX = 64
-_NEWEST_ID = (sa.select(Questionnaire.id, Questionnaire.created_at)
-              .where(Questionnaire.plan_id == sa.bindparam("plan_id"))
-              .order_by(Questionnaire.version.desc()).limit(1))
+
+
+def _newest_id(plan_id: sa.ColumnElement[int]) -> sa.Select:
+    """The newest version's id and creation time, for the plan `plan_id` stands for."""
+    return (sa.select(Questionnaire.id, Questionnaire.created_at)
+            .where(Questionnaire.plan_id == plan_id)
+            .order_by(Questionnaire.version.desc()).limit(1))
+
+
+_NEWEST_ID = _newest_id(sa.bindparam("plan_id"))
 
 
 class _Newest(NamedTuple):
@@ -89,9 +96,9 @@ def newest_version_columns(plan_id: sa.ColumnElement[int]) -> tuple[sa.Label, sa
     """Two columns to add to a query that reads an object of a plan (`plan_id` is the
     expression for its plan): the newest version's id and creation time, so that a busy
     request does not spend a round trip on them (pass them to `remember_newest`)."""
-    newest = (sa.select(Questionnaire.id).where(Questionnaire.plan_id == plan_id)
-              .order_by(Questionnaire.version.desc()).limit(1))
-    return (newest.scalar_subquery().label("questionnaire_id"),
+    newest = _newest_id(plan_id)
+    return (newest.with_only_columns(Questionnaire.id).scalar_subquery()
+            .label("questionnaire_id"),
             newest.with_only_columns(Questionnaire.created_at).scalar_subquery()
             .label("questionnaire_created_at"))
 
