@@ -3,6 +3,7 @@ background, shows when, and the "Save draft" button then saves on top of it with
 conflict with itself; leaving the tab saves what was typed since the last turn."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 import factories as make
@@ -21,28 +22,36 @@ def saved_answers(evaluation_id: int) -> tuple[int, dict]:
     return row.version, row.answers
 
 
-def test_typing_is_saved_in_the_background_and_the_button_saves_on_top(page_factory, live_app):
+SAVED = {"en": "Draft saved automatically at", "ar": "حُفظت المسوّدة تلقائياً عند الساعة"}
+SAVE_BUTTON = {"en": "Save draft", "ar": "حفظ المسوّدة"}
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_typing_is_saved_in_the_background_and_the_button_saves_on_top(page_factory, live_app,
+                                                                        lang):
     live_app.app.config["MONITOR_AUTOSAVE_SECONDS"] = 1
     s = make.setting()
     evaluation = service.start(db.session, organization_id=s.org.id, recommendation=s.rec,
                                period=s.period, user=s.evaluator, answers={"status": "25"})
     db.session.commit()
     page = page_factory(width=360)
-    sign_in(page, live_app.url, s.evaluator.email, "en")
+    sign_in(page, live_app.url, s.evaluator.email, lang)
     page.goto(f"{live_app.url}/evaluations/{evaluation.id}")
+    assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
 
     page.fill("textarea[name='q.assessment']", "Typed on a slow connection, never lost.")
     status = page.locator("#autosave-status")
-    status.filter(has_text="Draft saved automatically at").wait_for(timeout=10_000)
+    status.filter(has_text=SAVED[lang]).wait_for(timeout=10_000)
     assert saved_answers(evaluation.id) == (
         2, {"status": "25", "assessment": "Typed on a slow connection, never lost."})
     assert page.input_value("input[name=version]") == "2"
-    shot(page, "autosave-en-360")
+    assert page.text_content("#version") == "2"
+    shot(page, f"autosave-{lang}-360")
 
     page.fill("textarea[name='q.assessment']", "Then saved with the button.")
     with page.expect_navigation():
-        page.click("button:has-text('Save draft')")
-    assert "done=saved" in page.url and "Two versions" not in page.content()
+        page.click(f"button:has-text('{SAVE_BUTTON[lang]}')")
+    assert "done=saved" in page.url and page.locator(".conflict").count() == 0
     version, answers = saved_answers(evaluation.id)
     assert answers["assessment"] == "Then saved with the button." and version >= 3
 
