@@ -34,14 +34,20 @@ def render_error(status: int, detail: str | None = None):  # noqa: ANN201
     return render_template("errors/error.html", status=status, title=title, text=text), status
 
 
+def csrf_refusal():  # noqa: ANN201
+    """A form without a valid token (expired, or sent from another site): nothing changed.
+    The evaluation answers have their own handler, which keeps what was typed."""
+    return render_error(
+        400,
+        _("This form has expired or was sent from elsewhere, so nothing was saved. "
+          "Please go back, reload the page and try again."),
+    )
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # noqa: ANN202
-        return render_error(
-            400,
-            _("This form has expired or was sent from elsewhere, so nothing was saved. "
-              "Please go back, reload the page and try again."),
-        )
+        return csrf_refusal()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202

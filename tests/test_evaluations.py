@@ -431,6 +431,54 @@ def test_autosave_in_a_closed_period_says_so_and_stops(app, s):
     assert table_snapshot(Evaluation) == before
 
 
+def test_an_answers_form_left_open_too_long_comes_back_filled_in_and_saves_next_time(app, s):
+    # The token of a page left open overnight has expired (here: a token that is not
+    # valid): nothing is saved, but the typed answers come back with a fresh token.
+    evaluation = draft(s, {"status": "25"})
+    client = signed_in(app, s.evaluator)
+    before = table_snapshot(Evaluation, AuditEvent)
+    typed = form({"status": "75", "assessment": "Three hours of careful writing."}, 1)
+    response = client.post(f"/evaluations/{evaluation.id}/save",
+                           data=typed | {"csrf_token": "expired"})
+    assert response.status_code == 400
+    page = text(response)
+    assert "This page had been open a long time, so nothing was saved." in page
+    assert "Three hours of careful writing." in page and 'value="75" checked' in page
+    assert table_snapshot(Evaluation, AuditEvent) == before
+    response = client.post(f"/evaluations/{evaluation.id}/save",
+                           data=typed | {"csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    assert evaluation_of(s).answers["assessment"] == "Three hours of careful writing."
+
+
+def test_autosave_gets_a_fresh_token_and_tries_again_when_its_token_expired(app, s):
+    evaluation = draft(s)
+    client = signed_in(app, s.evaluator)
+    before = table_snapshot(Evaluation)
+    expired = client.post(f"/evaluations/{evaluation.id}/autosave",
+                          data=form({"status": "50"}, 1) | {"csrf_token": "expired"},
+                          headers={"Accept": "application/json"})
+    assert expired.status_code == 400 and expired.json["retry"] is True
+    assert table_snapshot(Evaluation) == before
+    again = client.post(f"/evaluations/{evaluation.id}/autosave",
+                        data=form({"status": "50"}, 1) | {"csrf_token": expired.json["csrf_token"]},
+                        headers={"Accept": "application/json"})
+    assert again.status_code == 200 and again.json["saved"] is True
+    assert again.json["csrf_token"]  # and a fresh one each time
+
+
+def test_an_expired_form_on_another_organisation_s_evaluation_is_still_a_404(app, s):
+    evaluation = draft(s)
+    outsider = signed_in(app, s.other_admin)
+    for action in ("save", "autosave", "submit"):
+        response = outsider.post(f"/evaluations/{evaluation.id}/{action}",
+                                 data=form({"status": "50"}, 1) | {"csrf_token": "expired"})
+        assert response.status_code == 404, action
+    anonymous = app.test_client()
+    response = anonymous.post(f"/evaluations/{evaluation.id}/save?lang=en", data={"csrf_token": "x"})
+    assert response.status_code == 400 and "This form has expired" in text(response)
+
+
 def test_autosave_of_another_organisation_s_evaluation_is_a_404(app, s):
     evaluation = draft(s)
     outsider = signed_in(app, s.other_admin)

@@ -11,9 +11,12 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
                    request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
 from wtforms.fields.choices import SelectChoice
 
-from ..access import ensure, in_scope, requires
+from ..access import RULES, ensure, in_scope, requires
+from ..errors import csrf_refusal, render_error
 from ..extensions import db
 from ..i18n import current_language, format_time
 from ..models import (Attachment, Evaluation, OutgoingEmail, Plan, Recommendation,
@@ -282,8 +285,36 @@ def autosave(evaluation_id: int):
                        stop=not isinstance(result, service.InvalidAnswers)), result.status
     version = evaluation.version
     db.session.commit()
-    return jsonify(saved=True, version=version, message=_(
+    # A fresh token each time: a page kept open for days keeps saving.
+    return jsonify(saved=True, version=version, csrf_token=generate_csrf(), message=_(
         "Draft saved automatically at %(time)s.", time=format_time(utcnow())))
+
+
+_ANSWER_ENDPOINTS = {"evaluation.save", "evaluation.send_for_approval", "evaluation.submit",
+                     "evaluation.autosave"}
+
+
+@bp.errorhandler(CSRFError)
+def expired_answers(error: CSRFError):  # noqa: ANN201
+    """The answers form of a page left open longer than the token lives (overnight, say):
+    nothing is saved, but what was typed comes back in the page with a fresh token
+    instead of an error page that would lose it (the autosave gets the fresh token)."""
+    if request.endpoint not in _ANSWER_ENDPOINTS or not current_user.is_authenticated \
+            or current_user.role not in RULES["evaluation.work"]:
+        return csrf_refusal()
+    try:
+        evaluation = _evaluation(request.view_args["evaluation_id"])
+    except HTTPException as exc:  # outside the user's scope: the 404 any page gives
+        return render_error(exc.code or 404)
+    if request.endpoint == "evaluation.autosave":
+        return jsonify(saved=False, retry=True, csrf_token=generate_csrf(), message=_(
+            "Not saved automatically yet: the page had been open a long time. It will try "
+            "again.")), 400
+    definition = questionnaire_service.current_definition(db.session, evaluation.period.plan)
+    flash(_("This page had been open a long time, so nothing was saved. Your answers are "
+            "still in the form below: press the button again."), "error")
+    return _page(evaluation, evaluation.period, evaluation.recommendation,
+                 values=answers_from(request.form, definition), status=400)
 
 
 @bp.route("/<int:evaluation_id>/save", methods=["POST"])

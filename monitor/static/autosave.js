@@ -44,6 +44,12 @@
       }
       return response.json();
     }).then(function (answer) {
+      if (answer.csrf_token) {
+        form.elements.csrf_token.value = answer.csrf_token; // for a page open for days
+      }
+      if (answer.retry) {
+        changed = true;
+      }
       if (answer.saved) {
         form.elements.version.value = answer.version;
         var shown = document.getElementById("version");
