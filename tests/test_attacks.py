@@ -231,6 +231,8 @@ def test_every_form_refuses_a_missing_or_foreign_csrf_token_and_changes_nothing(
             # The evaluation answers keep what was typed: their own message (see
             # test_evaluations: an expired answers form comes back filled in).
             expected = {"evaluation.autosave": "Not saved automatically yet",
+                        "evaluation.autosave_first": "Not saved automatically yet",
+                        "evaluation.create": ANSWERS_KEPT,
                         "evaluation.save": ANSWERS_KEPT, "evaluation.submit": ANSWERS_KEPT,
                         "evaluation.send_for_approval": ANSWERS_KEPT}.get(rule.endpoint,
                                                                           CSRF_MESSAGE)

@@ -363,6 +363,11 @@ def autosave(client, evaluation_id: int, data: dict):  # noqa: ANN001, ANN201
                 headers={"Accept": "application/json"})
 
 
+def autosave_first(client, s, data: dict, rec=None):  # noqa: ANN001, ANN201
+    return post(client, begin_url(s, rec=rec) + "/autosave", data,
+                headers={"Accept": "application/json"})
+
+
 def test_the_edit_page_loads_the_autosave_script_only_where_a_draft_can_change(app, s):
     evaluation = draft(s)
     page = text(signed_in(app, s.evaluator).get(f"/evaluations/{evaluation.id}"))
@@ -372,9 +377,10 @@ def test_the_edit_page_loads_the_autosave_script_only_where_a_draft_can_change(a
     script = signed_in(app, s.evaluator).get("/static/autosave.js")
     assert script.status_code == 200 and "data-autosave-url" in script.get_data(as_text=True)
     script.close()
-    # Not before the first save (nothing to save into), nor once sent for approval.
+    # Before the first save, the first background save starts the evaluation.
     other = text(signed_in(app, s.evaluator).get(begin_url(s, rec=s.file.recommendations[1])))
-    assert "autosave" not in other
+    assert f'data-autosave-url="{begin_url(s, rec=s.file.recommendations[1])}/autosave"' in other
+    # Not once sent for approval.
     evaluation.state = "awaiting_approval"
     db.session.commit()
     assert "autosave" not in text(signed_in(app, s.evaluator).get(f"/evaluations/{evaluation.id}"))
@@ -400,6 +406,32 @@ def test_autosave_saves_the_draft_like_the_button_and_returns_the_new_version(ap
     assert post(client, f"/evaluations/{evaluation.id}/save",
                 form({"status": "75", "assessment": "final"}, 2)).status_code == 302
     assert evaluation_of(s).answers == {"status": "75", "assessment": "final"}
+
+
+def test_the_first_autosave_starts_the_evaluation_and_the_page_goes_on_with_it(app, s):
+    client = signed_in(app, s.evaluator)
+    response = autosave_first(client, s, form({"assessment": "Typed first.", "status": "25"}, 0))
+    assert response.status_code == 200 and response.json["saved"] is True
+    evaluation = evaluation_of(s)
+    assert evaluation.answers == {"assessment": "Typed first.", "status": "25"}
+    assert response.json["version"] == evaluation.version == 1
+    assert response.json["save_url"] == f"/evaluations/{evaluation.id}/save"
+    assert response.json["autosave_url"] == f"/evaluations/{evaluation.id}/autosave"
+    # A second "first" save (another tab still showing the empty page) starts nothing.
+    before = table_snapshot(Evaluation, AuditEvent)
+    again = autosave_first(client, s, form({"assessment": "From the other tab."}, 0))
+    assert again.status_code == 409 and again.json["stop"] is True
+    assert table_snapshot(Evaluation, AuditEvent) == before
+
+
+def test_the_first_autosave_is_refused_for_a_file_not_monitored_or_another_organisation(app, s):
+    before = row_counts()
+    client = signed_in(app, s.evaluator)
+    assert autosave_first(client, s, form({"status": "25"}, 0),
+                          rec=s.unmonitored).status_code == 404
+    assert autosave_first(signed_in(app, s.coordinator), s,
+                          form({"status": "25"}, 0)).status_code == 403
+    assert row_counts() == before
 
 
 def test_autosave_refusals_say_why_in_json_and_change_nothing(app, s):
@@ -465,6 +497,17 @@ def test_autosave_gets_a_fresh_token_and_tries_again_when_its_token_expired(app,
                         headers={"Accept": "application/json"})
     assert again.status_code == 200 and again.json["saved"] is True
     assert again.json["csrf_token"]  # and a fresh one each time
+
+
+def test_a_first_save_left_open_too_long_comes_back_filled_in(app, s):
+    client = signed_in(app, s.evaluator)
+    before = row_counts()
+    response = client.post(begin_url(s), data=form({"assessment": "Not lost."}, 0)
+                           | {"csrf_token": "expired"})
+    assert response.status_code == 400
+    page = text(response)
+    assert "This page had been open a long time" in page and "Not lost." in page
+    assert row_counts() == before
 
 
 def test_an_expired_form_on_another_organisation_s_evaluation_is_still_a_404(app, s):

@@ -195,9 +195,9 @@ def begin(period_id: int, recommendation_id: int):
     return _page(None, period, recommendation)
 
 
-@bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>", methods=["POST"])
-@requires("evaluation.work")
-def create(period_id: int, recommendation_id: int):
+def _start_draft(period_id: int, recommendation_id: int):  # noqa: ANN202
+    """The first save of the posted answers: (period, recommendation, raw answers, the new
+    evaluation or the service's refusal)."""
     period, recommendation = _target(period_id, recommendation_id)
     raw = answers_from(request.form, questionnaire_service.current_definition(
         db.session, period.plan))
@@ -207,7 +207,16 @@ def create(period_id: int, recommendation_id: int):
             recommendation=recommendation, period=period, raw=raw, user=current_user,
             lang=_lang(), pseudonymous=pseudonymous_from(request.form))
     except service.EvaluationError as exc:
-        return _refused(exc, None, period, recommendation, raw)
+        return period, recommendation, raw, exc
+    return period, recommendation, raw, evaluation
+
+
+@bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>", methods=["POST"])
+@requires("evaluation.work")
+def create(period_id: int, recommendation_id: int):
+    period, recommendation, raw, evaluation = _start_draft(period_id, recommendation_id)
+    if isinstance(evaluation, service.EvaluationError):
+        return _refused(evaluation, None, period, recommendation, raw)
     db.session.commit()
     flash(_("Draft saved."), "success")
     return redirect(url_for(".edit", evaluation_id=evaluation.id))
@@ -264,6 +273,31 @@ def _answer_action(evaluation_id: int, step, done, **extra):  # noqa: ANN001, AN
     return redirect(url_for(".edit", evaluation_id=evaluation_id, done=confirmation))
 
 
+def _autosave_refused(exc: service.EvaluationError):  # noqa: ANN202
+    """A background save the service refused, in JSON; nothing was written."""
+    db.session.rollback()
+    message = exc.message  # e.g. the period closed or the file no longer monitored
+    if isinstance(exc, service.InvalidAnswers):
+        message = _("Not saved automatically: some answers need your attention. Press "
+                    "“Save draft” to see which.")
+    elif isinstance(exc, service.StaleVersion):
+        message = _("Not saved automatically: someone else saved this evaluation in the "
+                    "meantime. Your answers are still on this page: press “Save draft” "
+                    "to compare both versions.")
+    return jsonify(saved=False, message=message,
+                   stop=not isinstance(exc, service.InvalidAnswers)), exc.status
+
+
+def _autosaved(evaluation_id: int, version: int):  # noqa: ANN202
+    """Committed: the new version, where the page saves from now on, and a fresh token (a
+    page kept open for days keeps saving)."""
+    return jsonify(saved=True, version=version, csrf_token=generate_csrf(),
+                   save_url=url_for(".save", evaluation_id=evaluation_id),
+                   autosave_url=url_for(".autosave", evaluation_id=evaluation_id),
+                   message=_("Draft saved automatically at %(time)s.",
+                             time=format_time(utcnow())))
+
+
 @bp.route("/<int:evaluation_id>/autosave", methods=["POST"])
 @requires("evaluation.work")
 def autosave(evaluation_id: int):
@@ -272,26 +306,28 @@ def autosave(evaluation_id: int):
     explicit save is not taken for a stale one."""
     evaluation, _raw, result = _apply_answers(evaluation_id, service.save)
     if isinstance(result, service.EvaluationError):
-        db.session.rollback()
-        message = result.message  # e.g. the period closed or the file no longer monitored
-        if isinstance(result, service.InvalidAnswers):
-            message = _("Not saved automatically: some answers need your attention. Press "
-                        "“Save draft” to see which.")
-        elif isinstance(result, service.StaleVersion):
-            message = _("Not saved automatically: someone else saved this evaluation in the "
-                        "meantime. Your answers are still on this page: press “Save draft” "
-                        "to compare both versions.")
-        return jsonify(saved=False, message=message,
-                       stop=not isinstance(result, service.InvalidAnswers)), result.status
+        return _autosave_refused(result)
     version = evaluation.version
     db.session.commit()
-    # A fresh token each time: a page kept open for days keeps saving.
-    return jsonify(saved=True, version=version, csrf_token=generate_csrf(), message=_(
-        "Draft saved automatically at %(time)s.", time=format_time(utcnow())))
+    return _autosaved(evaluation_id, version)
+
+
+@bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>/autosave",
+          methods=["POST"])
+@requires("evaluation.work")
+def autosave_first(period_id: int, recommendation_id: int):
+    """The first background save of an evaluation not started yet: it starts the draft, as
+    the button would, and the page goes on with that evaluation's addresses."""
+    _period, _recommendation, _raw, evaluation = _start_draft(period_id, recommendation_id)
+    if isinstance(evaluation, service.EvaluationError):
+        return _autosave_refused(evaluation)
+    evaluation_id, version = evaluation.id, evaluation.version
+    db.session.commit()
+    return _autosaved(evaluation_id, version)
 
 
 _ANSWER_ENDPOINTS = {"evaluation.save", "evaluation.send_for_approval", "evaluation.submit",
-                     "evaluation.autosave"}
+                     "evaluation.autosave", "evaluation.create", "evaluation.autosave_first"}
 
 
 @bp.errorhandler(CSRFError)
@@ -303,17 +339,22 @@ def expired_answers(error: CSRFError):  # noqa: ANN201
             or current_user.role not in RULES["evaluation.work"]:
         return csrf_refusal()
     try:
-        evaluation = _evaluation(request.view_args["evaluation_id"])
+        if "evaluation_id" in request.view_args:
+            evaluation = _evaluation(request.view_args["evaluation_id"])
+            period, recommendation = evaluation.period, evaluation.recommendation
+        else:  # not started yet
+            evaluation = None
+            period, recommendation = _target(**request.view_args)
     except HTTPException as exc:  # outside the user's scope: the 404 any page gives
         return render_error(exc.code or 404)
-    if request.endpoint == "evaluation.autosave":
+    if request.endpoint in ("evaluation.autosave", "evaluation.autosave_first"):
         return jsonify(saved=False, retry=True, csrf_token=generate_csrf(), message=_(
             "Not saved automatically yet: the page had been open a long time. It will try "
             "again.")), 400
-    definition = questionnaire_service.current_definition(db.session, evaluation.period.plan)
+    definition = questionnaire_service.current_definition(db.session, period.plan)
     flash(_("This page had been open a long time, so nothing was saved. Your answers are "
             "still in the form below: press the button again."), "error")
-    return _page(evaluation, evaluation.period, evaluation.recommendation,
+    return _page(evaluation, period, recommendation,
                  values=answers_from(request.form, definition), status=400)
 
 

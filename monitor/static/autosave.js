@@ -51,6 +51,9 @@
         changed = true;
       }
       if (answer.saved) {
+        // A first save started the evaluation: from now on the page saves into it.
+        form.action = answer.save_url;
+        form.setAttribute("data-autosave-url", answer.autosave_url);
         form.elements.version.value = answer.version;
         var shown = document.getElementById("version");
         if (shown) {

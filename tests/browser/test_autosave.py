@@ -75,3 +75,23 @@ def test_leaving_the_tab_saves_what_was_typed_since_the_last_turn(page_factory, 
         timeout=10_000)
     assert saved_answers(evaluation.id)[1] == {
         "assessment": "Written just before closing the tab."}
+
+
+def test_a_new_evaluation_is_started_by_the_first_background_save(page_factory, live_app):
+    live_app.app.config["MONITOR_AUTOSAVE_SECONDS"] = 1
+    s = make.setting()
+    db.session.commit()
+    page = page_factory(width=360)
+    sign_in(page, live_app.url, s.evaluator.email, "en")
+    page.goto(f"{live_app.url}/evaluations/period/{s.period.id}/recommendation/{s.rec.id}")
+    page.fill("textarea[name='q.assessment']", "A first draft, typed before any save.")
+    page.locator("#autosave-status").filter(has_text=SAVED["en"]).wait_for(timeout=10_000)
+    started = db.session.scalar(sa.select(Evaluation.id).where(
+        Evaluation.organization_id == s.org.id, Evaluation.recommendation_id == s.rec.id))
+    assert saved_answers(started) == (1, {"assessment": "A first draft, typed before any save."})
+    # The page now saves into that evaluation: the button does not start a second one.
+    page.fill("textarea[name='q.assessment']", "Then saved with the button.")
+    with page.expect_navigation():
+        page.click("button:has-text('Save draft')")
+    assert f"/evaluations/{started}?done=saved" in page.url
+    assert saved_answers(started)[1]["assessment"] == "Then saved with the button."
