@@ -15,7 +15,7 @@ import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent
 from monitor.services import audit
-from support import DATABASE_URL, login, row_counts
+from support import DATABASE_URL, csrf_from, login, row_counts
 
 
 def _event(action: str, *, plan=None, org=None, actor=None, at=None, before=None,  # noqa: ANN001
@@ -94,6 +94,31 @@ def test_a_coordinator_without_body_sees_every_event(client, two_bodies):
     login(client, "all@gov.example")
     page = _page(client)
     assert "SECRET OTHER BODY" in page and "NO PLAN EVENT" in page and "4 entries" in page
+
+
+def test_an_organisation_s_drafts_documents_and_team_never_show_on_the_coordinator_s_side(
+        client, two_bodies):
+    mine, org = two_bodies["mine"], two_bodies["org"]
+    evaluator = make.ngo_user(org, "evaluator", email="evaluator-at-risk@ngo.example")
+    make.coordinator(None, email="all@gov.example")
+    for action in sorted(audit.NGO_INTERNAL_ACTIONS):
+        _event(action, plan=mine, org=org, actor=evaluator, object_type="Evaluation",
+               after={"changed": ["assessment"], "email": "evaluator-at-risk@ngo.example"},
+               at=dt.datetime(2024, 5, 5, 8, 0))
+    _event("evaluator.invited", org=org, actor=evaluator,  # no plan: an all-bodies view
+           after={"email": "evaluator-at-risk@ngo.example"})
+    db.session.commit()
+    for coordinator in ("me@gov.example", "all@gov.example"):
+        login(client, coordinator)
+        page = _page(client)
+        export = client.get("/audit/export.csv").get_data(as_text=True)
+        for action in audit.NGO_INTERNAL_ACTIONS:
+            assert action not in page and action not in export, action
+        assert "evaluator-at-risk" not in page and "evaluator-at-risk" not in export
+        assert "evaluation.submitted" in _rows(page)  # what reaches the coordinator shows
+        response = client.get("/audit/?lang=en&action=evaluation.saved")
+        assert response.status_code == 400  # not even offered as a filter
+        client.post("/logout", data={"csrf_token": csrf_from(page)})
 
 
 def test_ngo_users_and_visitors_cannot_read_the_audit_trail(client, two_bodies):

@@ -92,12 +92,29 @@ class EventFilter:
     end: dt.datetime | None = None
 
 
+#: An organisation's own work before anything reaches the coordinator: its drafts and
+#: their internal approval, its documents, its team. Recorded like every change, but never
+#: shown on the coordinator's side: which evaluator saved what, and when, is not the
+#: government's to watch (independence), and names its staff (safety). The autosave would
+#: otherwise make the trail a live view of their typing.
+NGO_INTERNAL_ACTIONS = frozenset({
+    "evaluation.created", "evaluation.saved", "evaluation.copied_from_previous",
+    "evaluation.sent_for_approval", "evaluation.returned",
+    "attachment.uploaded", "attachment.deleted", "attachment.visibility",
+    "evaluator.invited", "evaluator.joined", "evaluator.invitation_revoked",
+    "user.made_admin", "user.activated", "user.deactivated",
+})
+
+
 def _in_body(body_id: int | None) -> sa.ColumnElement[bool]:
-    """Events a coordinator of `body_id` may read: those of its body's plans; a coordinator
-    without body (None) reads every event."""
+    """Events a coordinator of `body_id` may read: those of its body's plans (a
+    coordinator without body: of every plan, and those of no plan), never an
+    organisation's internal work (`NGO_INTERNAL_ACTIONS`)."""
+    visible = AuditEvent.action.not_in(NGO_INTERNAL_ACTIONS)
     if body_id is None:
-        return sa.true()
-    return AuditEvent.plan_id.in_(sa.select(Plan.id).where(Plan.body_id == body_id))
+        return visible
+    return sa.and_(visible,
+                   AuditEvent.plan_id.in_(sa.select(Plan.id).where(Plan.body_id == body_id)))
 
 
 def pseudonymous_event() -> sa.ColumnElement[bool]:
