@@ -56,7 +56,7 @@ RULES: dict[str, dict[str, str]] = {
     "reply.respond": {"coordinator": "body"},
     "reply.rejoin": {"ngo_admin": "org"},
     "api.read": {"coordinator": "body"},
-    "audit.view": {"coordinator": "body"},
+    "audit.view": {"coordinator": "body", "ngo_admin": "org"},  # scoped in services.audit
     # Any signed-in user: their home page, language, password.
     SIGNED_IN: {"coordinator": "any", "ngo_admin": "any", "evaluator": "any"},
 }

@@ -121,14 +121,43 @@ def test_an_organisation_s_drafts_documents_and_team_never_show_on_the_coordinat
         client.post("/logout", data={"csrf_token": csrf_from(page)})
 
 
-def test_ngo_users_and_visitors_cannot_read_the_audit_trail(client, two_bodies):
+def test_evaluators_and_visitors_cannot_read_the_audit_trail(client, two_bodies):
     assert client.get("/audit/").status_code == 302
     assert client.get("/audit/export.csv").status_code == 302
-    user = make.ngo_user(two_bodies["org"])
+    user = make.ngo_user(two_bodies["org"], "evaluator")
     db.session.commit()
     login(client, user.email)
     assert client.get("/audit/").status_code == 403
     assert client.get("/audit/export.csv").status_code == 403
+
+
+def test_an_ngo_administrator_reads_every_event_of_its_own_organisation_only(client,
+                                                                           two_bodies):
+    mine, org = two_bodies["mine"], two_bodies["org"]
+    admin = make.ngo_user(org, "ngo_admin", email="admin@alrasd.example")
+    evaluator = make.ngo_user(org, "evaluator", email="evaluator@alrasd.example")
+    other = make.organization("Other NGO")
+    _event("evaluation.saved", plan=mine, org=org, actor=evaluator, object_type="Evaluation",
+           after={"changed": ["assessment"]}, at=dt.datetime(2024, 5, 6, 8, 0))
+    _event("evaluation.clarification_requested", plan=mine, org=org, actor=two_bodies["me"],
+           object_type="Evaluation", at=dt.datetime(2024, 5, 7, 8, 0))
+    _event("evaluation.saved", plan=mine, org=other, object_type="Evaluation",
+           after={"changed": ["OTHER ORGANISATION"]}, at=dt.datetime(2024, 5, 8, 8, 0))
+    db.session.commit()
+    login(client, admin.email)
+    page = _page(client)
+    rows = _rows(page)
+    # Its team's drafts, the coordinator's request, and the fixture's events of the
+    # organisation (a submission, its creation).
+    assert "evaluator@alrasd.example" in rows and "me@gov.example" in rows
+    assert "evaluation.clarification_requested" in rows and "evaluation.submitted" in rows
+    assert "OTHER ORGANISATION" not in page and "plan.updated" not in rows
+    assert "4 entries" in page  # with the fixture's submission and creation
+    assert 'name="organization"' not in page  # nothing to choose between
+    export = client.get("/audit/export.csv").get_data(as_text=True)
+    assert "evaluator@alrasd.example" in export and "OTHER ORGANISATION" not in export
+    response = client.get(f"/audit/?lang=en&organization={other.id}")
+    assert response.status_code == 400  # another organisation is not a valid choice
 
 
 def test_coordinator_filters_by_action_object_type_organisation_and_dates(client, two_bodies):

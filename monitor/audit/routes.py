@@ -1,5 +1,6 @@
-"""The audit trail for coordinators: a filterable, paginated list and a CSV export,
-limited to the events of the plans of the coordinator's body."""
+"""The audit trail: a filterable, paginated list and a CSV export. A coordinator reads the
+events of its body's plans (never an organisation's internal work); an organisation's
+administrator reads every event of its own organisation."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,9 +20,15 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
 
 
+def _reader() -> dict[str, int | None]:
+    if current_user.role == "ngo_admin":
+        return {"body_id": None, "organization_id": current_user.organization_id}
+    return {"body_id": current_user.body_id}
+
+
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.set_choices(*audit.filter_choices(db.session, body_id=current_user.body_id))
+    form.set_choices(*audit.filter_choices(db.session, **_reader()))
     return form
 
 
@@ -55,7 +62,7 @@ def index():
     if not form.validate():
         return render_template("audit/index.html", form=form, page=None, args={}), 400
     page = audit.page_of(db.session,
-                         audit.events_query(_criteria(form), body_id=current_user.body_id),
+                         audit.events_query(_criteria(form), **_reader()),
                          request.args.get("page", 1, type=int), PER_PAGE)
     return render_template("audit/index.html", form=form, page=page, args=_filter_args(form),
                            shown=audit.shown)
@@ -67,7 +74,7 @@ def export():
     form = _form()
     if not form.validate():
         return render_template("audit/index.html", form=form, page=None, args={}), 400
-    rows = audit.export_rows(db.session, _criteria(form), body_id=current_user.body_id)
+    rows = audit.export_rows(db.session, _criteria(form), **_reader())
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return Response(write_csv(audit.EXPORT_HEADER, rows), mimetype="text/csv",
                     headers={"Content-Disposition":

@@ -106,6 +106,14 @@ NGO_INTERNAL_ACTIONS = frozenset({
 })
 
 
+def _readable(body_id: int | None, organization_id: int | None) -> sa.ColumnElement[bool]:
+    """What a reader sees: an organisation's administrator (`organization_id`) every event
+    of its own organisation, its internal work included; a coordinator `_in_body`."""
+    if organization_id is not None:
+        return AuditEvent.organization_id == organization_id
+    return _in_body(body_id)
+
+
 def _in_body(body_id: int | None) -> sa.ColumnElement[bool]:
     """Events a coordinator of `body_id` may read: those of its body's plans (a
     coordinator without body: of every plan, and those of no plan), never an
@@ -133,15 +141,17 @@ def pseudonymous_event() -> sa.ColumnElement[bool]:
     )
 
 
-def events_query(criteria: EventFilter, *, body_id: int | None) -> sa.Select:
+def events_query(criteria: EventFilter, *, body_id: int | None,
+                 organization_id: int | None = None) -> sa.Select:
     """Events in scope matching `criteria`, newest first, with the actor's email, the
     organisation's name, the plan's slug and whether the event is masked.
 
     Masked (`pseudonymous_event`): the organisation's name, the email of an NGO actor and
     the request id (which links it to the other events of the same request) come back as
-    None, and filtering by organisation leaves the event out."""
+    None, and filtering by organisation leaves the event out. An organisation reading its
+    own events (`organization_id`) sees them unmasked."""
     actor = aliased(User)
-    masked = pseudonymous_event()
+    masked = pseudonymous_event() if organization_id is None else sa.false()
     query = (
         sa.select(AuditEvent,
                   sa.case((sa.and_(masked, actor.role != "coordinator"), sa.null()),
@@ -151,7 +161,7 @@ def events_query(criteria: EventFilter, *, body_id: int | None) -> sa.Select:
         .outerjoin(actor, actor.id == AuditEvent.actor_id)
         .outerjoin(Organization, Organization.id == AuditEvent.organization_id)
         .outerjoin(Plan, Plan.id == AuditEvent.plan_id)
-        .where(_in_body(body_id))
+        .where(_readable(body_id, organization_id))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
     if criteria.action:
@@ -168,10 +178,11 @@ def events_query(criteria: EventFilter, *, body_id: int | None) -> sa.Select:
     return query
 
 
-def filter_choices(session: Session, *, body_id: int | None
+def filter_choices(session: Session, *, body_id: int | None,
+                   organization_id: int | None = None
                    ) -> tuple[list[str], list[str], list[tuple[int, str]]]:
     """The actions, object types and organisations that occur in the events in scope."""
-    scope = _in_body(body_id)
+    scope = _readable(body_id, organization_id)
     actions = list(session.scalars(
         sa.select(AuditEvent.action).where(scope).distinct().order_by(AuditEvent.action)))
     types = list(session.scalars(
@@ -208,11 +219,12 @@ def shown(value: Any) -> str:
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
-def export_rows(session: Session, criteria: EventFilter, *, body_id: int | None
-                ) -> list[tuple[Any, ...]]:
+def export_rows(session: Session, criteria: EventFilter, *, body_id: int | None,
+                organization_id: int | None = None) -> list[tuple[Any, ...]]:
     """The rows of the CSV export, newest first (before/after as JSON text)."""
     rows = session.execute(
-        events_query(criteria, body_id=body_id).limit(EXPORT_LIMIT)
+        events_query(criteria, body_id=body_id, organization_id=organization_id)
+        .limit(EXPORT_LIMIT)
     ).all()
     return [
         (event.id, event.at.isoformat(timespec="seconds"),
