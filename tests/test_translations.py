@@ -51,3 +51,43 @@ def test_the_catalogues_hold_every_message_of_the_code(tmp_path):
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(lang) if m.id}
         missing = sorted(extracted - known)
         assert missing == [], f"{lang}: run `flask --app monitor translate update`: {missing[:20]}"
+
+
+def test_compiling_at_once_in_several_processes_never_leaves_half_a_catalogue(tmp_path):
+    # The test workers and two starting instances compile at the same time: each writes
+    # aside and renames, so a reader finds the old catalogue or the new one, whole.
+    import shutil
+    import subprocess
+    import sys
+
+    from babel.messages.mofile import read_mo
+
+    for lang in ("ar", "ckb", "en"):
+        target = tmp_path / lang / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        shutil.copy(TOP / "translations" / lang / "LC_MESSAGES" / "messages.po", target)
+    script = ("import sys, pathlib\nfrom monitor.services.translations import compile_catalogues\n"
+              "for _ in range(5): compile_catalogues(pathlib.Path(sys.argv[1]), force=True)\n")
+    translations.compile_catalogues(tmp_path)
+    arabic = tmp_path / "ar" / "LC_MESSAGES" / "messages.mo"
+    workers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])
+               for _ in range(3)]
+    reads, broken = 0, []
+    while any(worker.poll() is None for worker in workers):  # a reader meanwhile
+        try:
+            with arabic.open("rb") as handle:
+                size = len(read_mo(handle))
+        except Exception as exc:  # noqa: BLE001 - a half-written file, whatever it raises
+            broken.append(repr(exc))
+        else:
+            if size < 1000:
+                broken.append(f"{size} messages")
+        reads += 1
+    assert [worker.wait(120) for worker in workers] == [0, 0, 0]
+    assert reads > 10 and not broken, broken[:3]
+    for lang in ("ar", "ckb", "en"):
+        mo = tmp_path / lang / "LC_MESSAGES" / "messages.mo"
+        with mo.open("rb") as handle:
+            assert len(read_mo(handle)) > (1000 if lang != "en" else 0)  # en: the source
+        assert mo.stat().st_mode & 0o044 == 0o044  # readable by the server's user
+    assert not list(tmp_path.rglob("*.tmp"))

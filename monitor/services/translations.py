@@ -3,6 +3,8 @@
 newcomer never meets a missing or stale .mo file."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -24,8 +26,13 @@ def compile_catalogues(translations: Path, *, force: bool = False) -> list[Path]
             continue
         with po_path.open("rb") as handle:
             catalog = read_po(handle, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as handle:
+        # Written aside, then renamed: two processes compiling at once (the test workers,
+        # two instances starting) never let a third read half a catalogue.
+        with tempfile.NamedTemporaryFile("wb", dir=mo_path.parent, suffix=".tmp",
+                                         delete=False) as handle:
             write_mo(handle, catalog, use_fuzzy=False)
+        os.chmod(handle.name, 0o644)  # readable like a file written the usual way
+        os.replace(handle.name, mo_path)
         written.append(mo_path)
     return written
 
