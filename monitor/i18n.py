@@ -84,13 +84,18 @@ def locale_for_request() -> Locale:
     return _parsed(select_locale())
 
 
+def bdi(value: object) -> Markup:
+    """A user-entered name, email or code inside a translated sentence, isolated so that
+    its direction (or a stray override) cannot reorder the sentence around it; escaped.
+    Templates use it as the `bdi` filter."""
+    return Markup("<bdi>%s</bdi>") % (value,)
+
+
 def isolated(message: str, **values: object) -> Markup:
     """A translated sentence (given untranslated placeholders: `_("%(name)s was added.")`)
-    with each value, a name, email or label typed by someone, in <bdi>, so that its
-    direction cannot reorder the sentence around it (flash messages; templates use the
-    `bdi` filter). The sentence itself is escaped like any text."""
-    return escape(message) % {key: Markup("<bdi>%s</bdi>") % (value,)
-                              for key, value in values.items()}
+    with each value in `bdi` (flash messages). The sentence itself is escaped like any
+    text."""
+    return escape(message) % {key: bdi(value) for key, value in values.items()}
 
 
 def current_language() -> str:

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
 from . import i18n
 from .extensions import db, limiter, login_manager
@@ -59,11 +58,7 @@ def register(app: Flask) -> None:
             return None
         return user
 
-    @app.template_filter("bdi")
-    def bdi(value: object) -> Markup:
-        """A user-entered name, email or code inside a translated sentence, isolated so
-        that its direction (or a stray override) cannot reorder the sentence around it."""
-        return Markup("<bdi>%s</bdi>") % (value,)
+    app.add_template_filter(i18n.bdi, "bdi")
 
     @app.before_request
     def refuse_nul_bytes():  # noqa: ANN202
