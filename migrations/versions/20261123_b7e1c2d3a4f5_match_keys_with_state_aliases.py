@@ -1,9 +1,10 @@
 """match keys with State aliases
 
 Recommendation.match_key now names the recommending State under the UN's name
-("United States" and "United States of America" give one key), so that a recommendation
-imported from UPR Info's export matches the same one imported from the UN's report. The
-stored keys are recomputed; the schema does not change.
+("United States" and "United States of America" give one key) and leaves aside the
+punctuation the sources disagree on (quotation marks; ";" for ","; "_" for "-"), so that a
+recommendation imported from UPR Info's export matches the same one imported from the UN's
+report. The stored keys are recomputed; the schema does not change.
 
 Revision ID: b7e1c2d3a4f5
 Revises: fd11bc874807

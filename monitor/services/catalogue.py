@@ -13,8 +13,9 @@ Rules that the rest of monitor relies on:
   evaluations refer to the recommendation, so they follow it.
 - `Recommendation.sort_key` orders codes naturally (127.9 before 127.10); recommendations
   without a code sort after the coded ones, by text.
-- `Recommendation.match_key` (sha256 of normalised English text + "|" + normalised
-  recommending State under its UN name) matches rows of formats without codes (UPR Info).
+- `Recommendation.match_key` (sha256 of the English text normalised for matching + "|" +
+  the recommending State under its UN name) matches rows of formats without codes (UPR
+  Info).
 
 Every function takes the SQLAlchemy session and plain arguments, flushes but never
 commits (the caller owns the transaction), writes an audit event with each change, and
@@ -120,8 +121,8 @@ def sort_key_for(code: str | None, text: str | None = None) -> str:
 
 
 def compute_match_key(text_en: str | None, recommending_state: str | None) -> str | None:
-    """sha256 hex of normalised English text + "|" + normalised recommending State (under
-    the UN's name, see `upr_formats.STATE_ALIASES`). A change here needs a migration that
+    """sha256 hex of the English text normalised for matching (`upr_formats.match_text`)
+    + "|" + the recommending State under its UN name (`upr_formats.STATE_ALIASES`). A change here needs a migration that
     recomputes the stored keys (as migrations/versions/20261123_b7e1c2d3a4f5_match_keys_with_state_aliases.py does)."""
     if not text_en:
         return None

@@ -308,9 +308,21 @@ def normalise_state(s: str | None) -> str:
     return "; ".join(STATE_ALIASES.get(part, part) for part in parts if part)
 
 
+#: What the two sources write differently in the same text, seen in Iraq's second cycle:
+#: the UN's report lost opening quotation marks in extraction (`honour"` for `"honour"`),
+#: wrote "2013_2017" for "2013-2017" and ";" where UPR Info has ",". Only for matching.
+_MATCH_ONLY = str.maketrans({'"': None, ";": ",", "_": "-"})
+
+
+def match_text(s: str | None) -> str:
+    """A recommendation's text normalised for matching (`normalise_text`, then quotation
+    marks dropped and the punctuation the sources disagree on made the same)."""
+    return " ".join(normalise_text(s).translate(_MATCH_ONLY).split())
+
+
 def match_key(text_en: str | None, recommending_state: str | None) -> tuple[str, str]:
     """Key used to match recommendations that have no code."""
-    return normalise_text(text_en), normalise_state(recommending_state)
+    return match_text(text_en), normalise_state(recommending_state)
 
 
 def _header_name(name: str) -> str:
