@@ -122,8 +122,9 @@ def sort_key_for(code: str | None, text: str | None = None) -> str:
 
 def compute_match_key(text_en: str | None, recommending_state: str | None) -> str | None:
     """sha256 hex of the English text normalised for matching (`upr_formats.match_text`)
-    + "|" + the recommending State under its UN name (`upr_formats.STATE_ALIASES`). A change here needs a migration that
-    recomputes the stored keys (as migrations/versions/20261123_b7e1c2d3a4f5_match_keys_with_state_aliases.py does)."""
+    + "|" + the recommending State under its UN name (`upr_formats.STATE_ALIASES`).
+    A change here needs a migration that recomputes the stored keys, as
+    migrations/versions/20261123_b7e1c2d3a4f5_match_keys_with_state_aliases.py does."""
     if not text_en:
         return None
     text, state = match_key(text_en, recommending_state)

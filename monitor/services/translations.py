@@ -69,8 +69,7 @@ def extract_and_update(top: Path) -> None:
         po = top / "translations" / lang / "LC_MESSAGES" / "messages.po"
         command = "update" if po.exists() else "init"
         args = ["pybabel", "-q", command, "-i", str(pot), "-d", str(top / "translations"),
-                "-l", lang]
-        args += ["--width", str(WIDTH)]
+                "-l", lang, "--width", str(WIDTH)]
         if command == "update":
             args.append("--no-fuzzy-matching")
         cli.run(args)
