@@ -11,7 +11,7 @@ SQLite file, or the PostgreSQL schema ``bench_comparison`` (dropped afterwards) 
 
 - the floor: ``SELECT recommendation_id, count(*), avg(status_score) FROM evaluation
   WHERE period_id = ? AND counted GROUP BY recommendation_id``;
-- the full comparison (services.comparison.compare, then its JSON-ready dict);
+- the full comparison (services.results.comparison.compare, then its JSON-ready dict);
 - the JSON endpoint and the dashboard page, through the WSGI test client as a signed-in
   coordinator.
 
@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._postgres import create_schema, drop_schema  # noqa: E402
 from monitor import create_app  # noqa: E402
 from monitor.extensions import db  # noqa: E402
 from monitor.models import (  # noqa: E402
@@ -56,9 +57,7 @@ from monitor.models import (  # noqa: E402
     ReportingPeriod,
     User,
 )
-from monitor.services import comparison  # noqa: E402
-
-from bench._postgres import create_schema, drop_schema  # noqa: E402
+from monitor.services.results import comparison  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_comparison"

@@ -7,7 +7,7 @@ the interpreter lock with the sender. The script
 
 1. builds a plan and N organisations in a fresh database (SQLite in a temporary folder by
    default);
-2. queues one invitation each (`services.invitations.invite`: signed link, message
+2. queues one invitation each (`services.outreach.invitations.invite`: signed link, message
    rendered in the organisation's language, one `OutgoingEmail` row each);
 3. sends them the way `flask --app monitor invitations send` does
    (`services.mailer`: claim chunks, one SMTP connection, a commit per message so that a
@@ -95,7 +95,8 @@ def run(count: int, database_url: str, port: int, workdir: Path, rounds: int) ->
         RecommendationFile,
         ReportingPeriod,
     )
-    from monitor.services import invitations, mailer
+    from monitor.services import mailer
+    from monitor.services.outreach import invitations
 
     app = create_app({
         "SECRET_KEY": "bench-secret-key-0123456789abcdef", "SQLALCHEMY_DATABASE_URI": database_url,

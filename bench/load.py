@@ -271,10 +271,17 @@ def _free_port() -> int:
 def prepare(folder: Path) -> dict:
     """Seed the demo into `folder`; return the accounts, their plans and work."""
     from monitor import create_app
+    from monitor.demo import seed as demo
     from monitor.extensions import db
-    from monitor.models import (Evaluation, FileChoice, Invitation, Plan, Recommendation,
-                                ReportingPeriod, User as Account)
-    from monitor.services import demo
+    from monitor.models import (
+        Evaluation,
+        FileChoice,
+        Invitation,
+        Plan,
+        Recommendation,
+        ReportingPeriod,
+    )
+    from monitor.models import User as Account
 
     config = {
         "SECRET_KEY": "bench-" + secrets.token_hex(24),

@@ -169,9 +169,17 @@ def sql_floor_statements() -> dict:
     revision INSERTs, the attachment summaries); Core equivalents of its two ORM reads
     (the signed-in user; the evaluation with its recommendation, period, plan and
     questionnaire version)."""
-    from monitor.models import (Evaluation, Plan, Questionnaire, Recommendation,
-                                ReportingPeriod, User)
-    from monitor.services import attachments, audit, evaluations
+    from monitor.models import (
+        Evaluation,
+        Plan,
+        Questionnaire,
+        Recommendation,
+        ReportingPeriod,
+        User,
+    )
+    from monitor.services import audit
+    from monitor.services.evaluation import attachments
+    from monitor.services.evaluation import lifecycle as evaluations
 
     user, evaluation = User.__table__, Evaluation.__table__
     rec, period, plan = (Recommendation.__table__, ReportingPeriod.__table__,
@@ -211,10 +219,19 @@ def seed(url: str, clients: int, submissions: int) -> dict:
     one draft per client to save, and complete drafts to submit."""
     from monitor import create_app
     from monitor.extensions import db
-    from monitor.models import (FileChoice, GoverningBody, Invitation, Organization, Plan,
-                                Recommendation, RecommendationFile, ReportingPeriod, User)
-    from monitor.services import evaluations
+    from monitor.models import (
+        FileChoice,
+        GoverningBody,
+        Invitation,
+        Organization,
+        Plan,
+        Recommendation,
+        RecommendationFile,
+        ReportingPeriod,
+        User,
+    )
     from monitor.services.accounts import hash_password
+    from monitor.services.evaluation import lifecycle as evaluations
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-seed",
                       "MONITOR_MAIL_OUTBOX": tempfile.mkdtemp()})

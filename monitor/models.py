@@ -368,7 +368,7 @@ class OutgoingEmail(db.Model):
 
 
 class Questionnaire(db.Model):
-    """A version of a plan's questionnaire, stored as data (see services.questionnaire)."""
+    """A version of a plan's questionnaire, stored as data (see services.evaluation.questionnaire)."""
 
     __tablename__ = "questionnaire"
     __table_args__ = (sa.UniqueConstraint("plan_id", "version"),)

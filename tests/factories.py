@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from support import PASSWORD
+
 from monitor.extensions import db
 from monitor.models import (
     FileChoice,
@@ -18,9 +20,7 @@ from monitor.models import (
     User,
 )
 from monitor.services.accounts import hash_password
-from monitor.services.catalogue import compute_match_key
-
-from support import PASSWORD
+from monitor.services.catalogue.records import compute_match_key
 
 _seq = itertools.count(1)
 _HASH = hash_password(PASSWORD)
@@ -215,13 +215,19 @@ class World:
                  periods: tuple[str, ...] = ("2023", "2024")) -> None:
         import sqlalchemy as sa
 
-        from monitor.models import (EvaluationNote, EvaluatorInvitation, JoinRequest,
-                                    ReplyMessage, utcnow)
-        from monitor.services import accounts, audit, publication
-        from monitor.services import attachments as attachment_service
-        from monitor.services import evaluations as evaluation_service
-        from monitor.services import invitations as invitation_service
-        from monitor.services import enrolment as enrolment_service
+        from monitor.models import (
+            EvaluationNote,
+            EvaluatorInvitation,
+            JoinRequest,
+            ReplyMessage,
+            utcnow,
+        )
+        from monitor.services import accounts, audit
+        from monitor.services.evaluation import attachments as attachment_service
+        from monitor.services.evaluation import lifecycle as evaluation_service
+        from monitor.services.outreach import enrolment as enrolment_service
+        from monitor.services.outreach import invitations as invitation_service
+        from monitor.services.results import publication
         from monitor.tokens import new_nonce
 
         low, org_low = marker.lower(), org_marker.lower()
@@ -356,8 +362,8 @@ class Results:
 
     def __init__(self, *, text: str = "", periods: tuple[str, ...] = ("2023",),
                  min_ngos: int | None = None) -> None:
-        from monitor.services import attachments as attachment_service
-        from monitor.services import evaluations as evaluation_service
+        from monitor.services.evaluation import attachments as attachment_service
+        from monitor.services.evaluation import lifecycle as evaluation_service
 
         t = text
         self.body = body()

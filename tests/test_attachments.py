@@ -9,20 +9,20 @@ import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
+import factories as make
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from factories import COMPLETE_ANSWERS
+from support import client_as, csrf_from, login, row_counts
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-import factories as make
-from factories import COMPLETE_ANSWERS
 from monitor import TOP
 from monitor.extensions import db
 from monitor.models import Attachment, AuditEvent, Evaluation
-from monitor.services import attachments as service
-from monitor.services import evaluations
-from support import client_as, csrf_from, login, row_counts
+from monitor.services.evaluation import attachments as service
+from monitor.services.evaluation import lifecycle as evaluations
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100

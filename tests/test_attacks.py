@@ -16,13 +16,21 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import quote
 
+import factories as make
 import itsdangerous.timed
 import pytest
 import sqlalchemy as sa
+import test_access_matrix as matrix
+from support import (
+    PASSWORD,
+    FreshContextClient,
+    base_config,
+    csrf_from,
+    login,
+    post_form,
+)
 from werkzeug.security import generate_password_hash
 
-import factories as make
-import test_access_matrix as matrix
 from monitor import create_app
 from monitor.access import PUBLIC, RULES
 from monitor.extensions import db, limiter
@@ -37,10 +45,9 @@ from monitor.models import (
 )
 from monitor.security import safe_next
 from monitor.services import accounts
-from monitor.services import enrolment as enrolment_service
-from monitor.services import invitations as invitation_service
+from monitor.services.outreach import enrolment as enrolment_service
+from monitor.services.outreach import invitations as invitation_service
 from monitor.tokens import make_token
-from support import PASSWORD, FreshContextClient, base_config, csrf_from, login, post_form
 
 LATIN = "<script>alert(1)</script><img src=x onerror=alert(1)>\"'{{7*7}}"
 ARABIC = "<script>تنبيه(1)</script><b onmouseover=تنبيه(1)>عربي</b>{{7*7}}"

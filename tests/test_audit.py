@@ -8,14 +8,14 @@ import datetime as dt
 import io
 import os
 
+import factories as make
 import pytest
 import sqlalchemy as sa
+from support import DATABASE_URL, csrf_from, login, row_counts
 
-import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent
 from monitor.services import audit
-from support import DATABASE_URL, csrf_from, login, row_counts
 
 
 def _event(action: str, *, plan=None, org=None, actor=None, at=None, before=None,  # noqa: ANN001
@@ -338,6 +338,9 @@ def test_on_postgresql_the_app_role_can_add_audit_events_but_never_change_them(a
 from dataclasses import dataclass as _dataclass  # noqa: E402
 from typing import Callable as _Callable  # noqa: E402
 
+from support import PASSWORD  # noqa: E402
+
+from monitor.models import Evaluation as _Evaluation  # noqa: E402
 from monitor.models import (  # noqa: E402
     EvaluatorInvitation,
     Invitation,
@@ -350,21 +353,21 @@ from monitor.models import (  # noqa: E402
     ReportingPeriod,
     User,
 )
-from monitor.models import Evaluation as _Evaluation  # noqa: E402
 from monitor.models import Organization as _Organization  # noqa: E402
-from monitor.services import (  # noqa: E402
+from monitor.services import tabular
+from monitor.services.catalogue import records as catalogue
+from monitor.services.catalogue import upr_formats
+from monitor.services.evaluation import (
     attachments,
-    catalogue,
-    enrolment,
-    evaluations,
-    invitations,
-    official,
-    organizations,
-    questionnaires,
-    tabular,
-    upr_formats,
 )
-from support import PASSWORD  # noqa: E402
+from monitor.services.evaluation import (
+    lifecycle as evaluations,
+)
+from monitor.services.evaluation import (
+    questionnaire_versions as questionnaires,
+)
+from monitor.services.outreach import enrolment, invitations, organizations
+from monitor.services.results import official
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -467,7 +470,7 @@ def _organizations_import(w: dict) -> None:
 
 
 def _questionnaire_import(w: dict) -> None:
-    from monitor.services.questionnaire import export_xlsform, make_question
+    from monitor.services.evaluation.questionnaire import export_xlsform, make_question
 
     plan = _get(Plan, w["plan"])
     definition = questionnaires.current_definition(db.session, plan)

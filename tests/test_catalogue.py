@@ -6,12 +6,13 @@ import datetime as dt
 import io
 import re
 
+import factories as make
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from support import login, post_form, row_counts, table_snapshot
 
-import factories as make
 from monitor.extensions import db
 from monitor.models import (
     AuditEvent,
@@ -21,9 +22,8 @@ from monitor.models import (
     RecommendationFile,
     ReportingPeriod,
 )
-from monitor.services import catalogue as service
-from monitor.services.catalogue import CatalogueError, RecommendationFilter
-from support import login, post_form, row_counts, table_snapshot
+from monitor.services.catalogue import records as service
+from monitor.services.catalogue.records import CatalogueError, RecommendationFilter
 
 
 @pytest.fixture(autouse=True)

@@ -6,21 +6,29 @@ import io
 from collections import Counter
 from pathlib import Path
 
+import factories as make
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from support import (
+    csrf_from,
+    csv_bytes,
+    login,
+    post_form,
+    row_counts,
+    shared_data,
+    table_snapshot,
+)
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent, Plan, Recommendation
-from monitor.services import catalogue as service
-from monitor.services.catalogue import CatalogueError
+from monitor.services.catalogue import records as service
+from monitor.services.catalogue.records import CatalogueError
+from monitor.services.catalogue.upr_formats import TEMPLATE_HEADER
 from monitor.services.tabular import read_table
-from monitor.services.upr_formats import TEMPLATE_HEADER
-from support import csrf_from, csv_bytes, login, post_form, row_counts, shared_data, table_snapshot
 
 TEMPLATE_FILE = "upr-iraq-cycle2-A-HRC-28-14.csv"
 UPR_INFO_FILE = "upr-info-export-iraq-session20.csv"

@@ -1,4 +1,4 @@
-"""Tests for monitor.services.charts (pure functions, no app)."""
+"""Tests for monitor.services.results.charts (pure functions, no app)."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from markupsafe import Markup
 
-from monitor.services.charts import (
+from monitor.services.results.charts import (
     LEVEL_COLOURS,
     MUTED_COLOUR,
     SERIES_COLOURS,

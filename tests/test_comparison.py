@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import factories as make
 import krippendorff
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from support import login
 
-import factories as make
 from monitor.extensions import db
 from monitor.models import (
     Attachment,
@@ -19,9 +20,8 @@ from monitor.models import (
     Questionnaire,
     Recommendation,
 )
-from monitor.services import comparison, questionnaire
-from support import login
-
+from monitor.services.evaluation import questionnaire
+from monitor.services.results import comparison
 
 # --- a small data set, computed by hand ------------------------------------------------------
 #

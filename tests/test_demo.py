@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
-from monitor.extensions import db
-from monitor.models import AuditEvent, Evaluation, OfficialProgress, Plan, Recommendation
-from monitor.services import demo
 from support import login, row_counts
+
+from monitor.demo import seed as demo
+from monitor.extensions import db
+from monitor.models import (
+    AuditEvent,
+    Evaluation,
+    OfficialProgress,
+    Plan,
+    Recommendation,
+)
 
 
 def test_seeding_twice_changes_nothing(app):
@@ -54,7 +60,7 @@ def test_a_demo_coordinator_signs_in_and_sees_both_plans(app, client):
 def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, runner):
     import json
 
-    from monitor.services import comparison
+    from monitor.services.results import comparison
 
     summary = demo.seed(db.session, password="demo-password-for-tests")
     krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))

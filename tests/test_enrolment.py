@@ -6,17 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import factories as make
 import pytest
 import sqlalchemy as sa
+from support import (
+    csrf_from,
+    login,
+    new_client,
+    post_form,
+    row_counts,
+    table_snapshot,
+    text,
+)
 
-import factories as make
 from monitor.extensions import db
 from monitor.models import EvaluatorInvitation, FileChoice, OutgoingEmail, User, utcnow
-from monitor.services import enrolment as enrolment_service
-from monitor.services import invitations as invitation_service
 from monitor.services import mailer
+from monitor.services.outreach import enrolment as enrolment_service
+from monitor.services.outreach import invitations as invitation_service
 from monitor.tokens import make_token
-from support import csrf_from, login, new_client, post_form, row_counts, table_snapshot, text
 
 NEW_PASSWORD = "river of stars 42"
 TEAM_LINK = re.compile(r"http://localhost/join-team/[A-Za-z0-9_.\-]+")

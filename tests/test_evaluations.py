@@ -6,12 +6,13 @@ import datetime as dt
 import io
 import re
 
+import factories as make
 import openpyxl
 import pytest
 import sqlalchemy as sa
-
-import factories as make
 from factories import COMPLETE_ANSWERS
+from support import client_as, concurrently, csrf_from, row_counts, table_snapshot, text
+
 from monitor.extensions import db
 from monitor.models import (
     AuditEvent,
@@ -22,9 +23,8 @@ from monitor.models import (
     OutgoingEmail,
     Questionnaire,
 )
-from monitor.services import evaluations as service
-from monitor.services.questionnaire import default_questionnaire
-from support import client_as, concurrently, csrf_from, row_counts, table_snapshot, text
+from monitor.services.evaluation import lifecycle as service
+from monitor.services.evaluation.questionnaire import default_questionnaire
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -283,7 +283,7 @@ def test_a_missing_required_answer_blocks_submission_but_not_a_draft(app, s):
 
 def test_arabic_indic_digits_are_accepted_in_number_fields(app, s):
     definition = default_questionnaire()
-    from monitor.services.questionnaire import make_question
+    from monitor.services.evaluation.questionnaire import make_question
 
     definition["questions"].append(make_question("people", "integer", {"en": "People reached"},
                                                  minimum=0, maximum=1000))
@@ -306,7 +306,7 @@ def test_each_plan_s_evaluations_answer_that_plan_s_questionnaire(app, s):
     # A save reads the newest questionnaire version in the same query as the evaluation;
     # with two plans, each must get its own (SQLite would quietly take the first row of an
     # uncorrelated subquery, PostgreSQL refuses it).
-    from monitor.services.questionnaire import make_question
+    from monitor.services.evaluation.questionnaire import make_question
 
     other = make.plan(s.body)
     make.enrol(s.org, other, monitor=[other.files[0]])

@@ -9,16 +9,16 @@ import io
 import re
 from urllib.parse import quote
 
+import factories as make
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from support import client_as, row_counts
 
-import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent, Evaluation
-from monitor.services import comparison, replies
+from monitor.services.results import comparison, replies
 from monitor.services.tabular import FORMULA_PREFIXES
-from support import client_as, row_counts
 
 
 @pytest.fixture

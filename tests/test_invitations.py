@@ -8,10 +8,20 @@ import datetime as dt
 import re
 import threading
 
+import factories as make
 import pytest
 import sqlalchemy as sa
+from support import (
+    PASSWORD,
+    csrf_from,
+    login,
+    new_client,
+    post_form,
+    row_counts,
+    table_snapshot,
+    text,
+)
 
-import factories as make
 from monitor.extensions import db, limiter
 from monitor.models import (
     AuditEvent,
@@ -23,18 +33,8 @@ from monitor.models import (
     User,
     utcnow,
 )
-from monitor.services import invitations as service
+from monitor.services.outreach import invitations as service
 from monitor.tokens import make_token
-from support import (
-    PASSWORD,
-    csrf_from,
-    login,
-    new_client,
-    post_form,
-    row_counts,
-    table_snapshot,
-    text,
-)
 
 LINK = re.compile(r"http://localhost/join/[A-Za-z0-9_.\-]+(?:/decline)?")
 NEW_PASSWORD = "river of stars 42"
@@ -700,6 +700,7 @@ def test_the_open_call_refuses_header_injection_and_closed_plans(app, world):
 
 def test_the_open_call_form_submitted_fifty_times_in_a_minute(database_url, tmp_path):
     from support import FreshContextClient, base_config
+
     from monitor import create_app
 
     app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": database_url,

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from support import DATABASE_URL, base_config
 
 from monitor import TOP, create_app
 from monitor.extensions import db
-from support import base_config, DATABASE_URL
 
 
 def _fresh_url(tmp_path, worker_id: str) -> str:  # noqa: ANN001
@@ -46,7 +46,7 @@ def test_stored_match_keys_are_recomputed_with_state_aliases_and_back(tmp_path, 
     # A database from before State aliases, holding a recommendation imported from UPR
     # Info ("United States"): after the upgrade its key is the one the UN's report gives
     # ("United States of America"), so re-importing either source finds it.
-    from monitor.services.catalogue import compute_match_key
+    from monitor.services.catalogue.records import compute_match_key
 
     url = _fresh_url(tmp_path, worker_id)
     app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": url})

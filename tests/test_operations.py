@@ -9,15 +9,17 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import factories as make
 import pytest
 import sqlalchemy as sa
+from support import DATABASE_URL, concurrently, row_counts
 
-import factories as make
 from monitor import create_app
 from monitor.extensions import db
 from monitor.models import EvaluationRevision, Organization, OutgoingEmail
-from monitor.services import audit, evaluations, mailer, receipts
-from support import DATABASE_URL, concurrently, row_counts
+from monitor.services import audit, mailer
+from monitor.services.evaluation import lifecycle as evaluations
+from monitor.services.evaluation import receipts
 
 
 def base_config(folder: Path) -> dict:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import factories as make
+import pytest
+from support import login
+
 from monitor.extensions import db
 from monitor.models import Evaluation, Invitation, Organization, utcnow
-from monitor.services import attachments as attachment_service
-from monitor.services import evaluations as evaluation_service
-from support import login
+from monitor.services.evaluation import attachments as attachment_service
+from monitor.services.evaluation import lifecycle as evaluation_service
 
 BUDGET = 60 * 1024
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src)="(/static/[^"?]+)')

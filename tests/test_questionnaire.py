@@ -1,4 +1,4 @@
-"""Tests for monitor.services.questionnaire: the default questionnaire, answer validation,
+"""Tests for monitor.services.evaluation.questionnaire: the default questionnaire, answer validation,
 XLSForm import and export.
 
 Real XLSForms are read from ../shared/data/xlsform through ``shared_data``: the tests are
@@ -17,9 +17,10 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from support import shared_data, xlsform
 
-from monitor.services import questionnaire as qn
-from monitor.services.questionnaire import (
+from monitor.services.evaluation import questionnaire as qn
+from monitor.services.evaluation.questionnaire import (
     NO_INFORMATION,
     STATUS_SCORES,
     default_questionnaire,
@@ -31,7 +32,6 @@ from monitor.services.questionnaire import (
     status_score,
     validate_answers,
 )
-from support import shared_data, xlsform
 
 UCL = "xlsform/UCL_Biomass_Plot_Form.xlsx"
 FLAT = "xlsform/flat_xlsform_test.xlsx"

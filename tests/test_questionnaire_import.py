@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import io
 
+import factories as make
 import openpyxl
 import sqlalchemy as sa
-
-import factories as make
 from factories import COMPLETE_ANSWERS
+from support import client_as, csrf_from, row_counts, shared_data, text, xlsform
+
 from monitor.extensions import db
 from monitor.models import Evaluation, Questionnaire
-from monitor.services import evaluations
-from monitor.services.questionnaire import default_questionnaire, import_xlsform
-from monitor.services.questionnaires import current_questionnaire
-from support import client_as, csrf_from, row_counts, shared_data, text, xlsform
+from monitor.services.evaluation import lifecycle as evaluations
+from monitor.services.evaluation.questionnaire import (
+    default_questionnaire,
+    import_xlsform,
+)
+from monitor.services.evaluation.questionnaire_versions import current_questionnaire
 
 UCL = "xlsform/UCL_Biomass_Plot_Form.xlsx"
 FLAT = "xlsform/flat_xlsform_test.xlsx"

@@ -7,15 +7,16 @@ from __future__ import annotations
 import csv
 import io
 
+import factories as make
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from support import login, post_form, row_counts, table_snapshot
 
-import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent, ReplyMessage
-from monitor.services import audit, replies
-from support import login, post_form, row_counts, table_snapshot
+from monitor.services import audit
+from monitor.services.results import replies
 
 EN = {"Accept-Language": "en"}
 RESPONSE = "ردّ الحكومة: صدر قانون استقلال القضاء عام 2023. حکومەت: یاساکە دەرچوو."

@@ -1,4 +1,4 @@
-"""Tests for monitor.services.stats (pure functions, no app, no database)."""
+"""Tests for monitor.services.results.stats (pure functions, no app, no database)."""
 from __future__ import annotations
 
 import io
@@ -14,8 +14,8 @@ import krippendorff
 import numpy as np
 import pytest
 
-from monitor.services import stats
-from monitor.services.stats import (
+from monitor.services.results import stats
+from monitor.services.results.stats import (
     METHOD_STEPS,
     SCALE,
     RecommendationScore,

@@ -1,4 +1,4 @@
-"""Tests for monitor.services.upr_formats: the three recommendation formats.
+"""Tests for monitor.services.catalogue.upr_formats: the three recommendation formats.
 
 Real files are read from ../shared/data/ (beside the repository, never copied
 into it) through ``shared_data``: the tests are skipped with a visible reason
@@ -12,9 +12,9 @@ from collections import Counter
 
 import openpyxl
 import pytest
+from support import csv_bytes, shared_data
 
-from monitor.services.tabular import TabularError, read_table, write_xlsx
-from monitor.services.upr_formats import (
+from monitor.services.catalogue.upr_formats import (
     TEMPLATE_HEADER,
     UPR_INFO_HEADER,
     ParsedCatalogue,
@@ -26,7 +26,7 @@ from monitor.services.upr_formats import (
     template_csv,
     template_xlsx,
 )
-from support import csv_bytes, shared_data
+from monitor.services.tabular import TabularError, read_table, write_xlsx
 
 TEMPLATE_FILE = "upr-iraq-cycle2-A-HRC-28-14.csv"
 UPR_INFO_FILE = "upr-info-export-iraq-session20.csv"

@@ -11,9 +11,8 @@ Revises: fd11bc874807
 Create Date: 2026-11-23 18:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e1c2d3a4f5'
@@ -41,7 +40,7 @@ def _recompute(key) -> None:  # noqa: ANN001
 
 def upgrade():
     # The application's own function: this migration exists to apply it to stored rows.
-    from monitor.services.catalogue import compute_match_key
+    from monitor.services.catalogue.records import compute_match_key
 
     _recompute(compute_match_key)
 
@@ -50,7 +49,7 @@ def downgrade():
     # The key as it was before State aliases: normalised text and State, as written.
     import hashlib
 
-    from monitor.services.upr_formats import normalise_text
+    from monitor.services.catalogue.upr_formats import normalise_text
 
     def old_key(text_en, recommending_state):  # noqa: ANN001, ANN202
         if not text_en:

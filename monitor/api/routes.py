@@ -13,7 +13,7 @@ from ..access import ensure, requires
 from ..errors import render_error
 from ..extensions import db
 from ..models import Plan
-from ..services import comparison
+from ..services.results import comparison
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -1,5 +1,5 @@
 """Forms of the coordinator's catalogue pages. Validation of the domain (unique slugs,
-codes, titles) is in services.catalogue; these check shapes and lengths."""
+codes, titles) is in services.catalogue.records; these check shapes and lengths."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from ..forms import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import FlaskForm
 from ..i18n import normalize_digits
 
 

@@ -1,5 +1,5 @@
 """The coordinator's catalogue: plans, periods, recommendation files, recommendations,
-imports and the translation sheet. Thin: parse the form, call services.catalogue,
+imports and the translation sheet. Thin: parse the form, call services.catalogue.records,
 render or redirect."""
 from __future__ import annotations
 
@@ -27,10 +27,16 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import ensure, in_scope, may, plans_for, requires
 from ..extensions import db
-from ..models import GoverningBody, Plan, Recommendation, RecommendationFile, ReportingPeriod
-from ..services import catalogue as service
-from ..services.catalogue import CatalogueError, RecommendationFilter
-from ..services.upr_formats import template_csv, template_xlsx
+from ..models import (
+    GoverningBody,
+    Plan,
+    Recommendation,
+    RecommendationFile,
+    ReportingPeriod,
+)
+from ..services.catalogue import records as service
+from ..services.catalogue.records import CatalogueError, RecommendationFilter
+from ..services.catalogue.upr_formats import template_csv, template_xlsx
 from .forms import (
     ActionForm,
     ApplyImportForm,

@@ -1,5 +1,5 @@
 """`flask catalogue ...`: import and export a plan's recommendations (thin calls into
-services.catalogue, the same code path as the web upload and the demo)."""
+services.catalogue.records, the same code path as the web upload and the demo)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Plan
-from ..services import catalogue as service
-from ..services.upr_formats import template_csv, template_xlsx
+from ..services.catalogue import records as service
+from ..services.catalogue.upr_formats import template_csv, template_xlsx
 
 _LANG = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
                      help="Language of the messages.")

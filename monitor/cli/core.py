@@ -88,7 +88,7 @@ def _prepare_database() -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the database if needed and seed the demo data (running it twice changes nothing)."""
-    from ..services import demo as demo_service
+    from ..demo import seed as demo_service
 
     _prepare_database()
     summary = demo_service.seed(db.session, password=_demo_password())
@@ -102,7 +102,7 @@ def seed_demo_command() -> None:
 @click.option("--no-serve", is_flag=True, help="Seed and print the logins, but do not serve.")
 def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
     """Seed a demo on the embedded SQLite database and serve it on 127.0.0.1."""
-    from ..services import demo as demo_service
+    from ..demo import seed as demo_service
 
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite"):

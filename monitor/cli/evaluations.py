@@ -11,8 +11,8 @@ from flask import Flask
 from ..extensions import db
 from ..models import Organization, Plan, ReportingPeriod
 from ..services import accounts
-from ..services import evaluations as service
-from ..services import questionnaires as questionnaire_service
+from ..services.evaluation import lifecycle as service
+from ..services.evaluation import questionnaire_versions as questionnaire_service
 from .lookups import plan_by_slug
 
 

@@ -16,8 +16,8 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..models import Organization, Plan
-from ..services import invitations as service
 from ..services import mailer
+from ..services.outreach import invitations as service
 from .lookups import plan_by_slug
 
 invitations = AppGroup("invitations", help="Invite organisations, send queued emails, remind.")

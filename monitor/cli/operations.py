@@ -9,7 +9,8 @@ from flask import Flask, current_app
 
 from ..extensions import db
 from ..services import backup as backup_service
-from ..services import mailer, receipts
+from ..services import mailer
+from ..services.evaluation import receipts
 
 
 def register(app: Flask) -> None:

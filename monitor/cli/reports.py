@@ -11,7 +11,7 @@ from flask import Flask
 
 from ..extensions import db
 from ..models import Plan, ReportingPeriod
-from ..services import comparison, official
+from ..services.results import comparison, official
 from ..services.tabular import write_csv
 from .lookups import plan_by_slug
 

@@ -45,14 +45,14 @@ from ..models import (
     utcnow,
 )
 from ..security import password_guesses, start_session
-from ..services import catalogue as catalogue_service
-from ..services import enrolment as enrolment_service
-from ..services import invitations as invitation_service
 from ..services import mailer
-from ..services import organizations as organization_service
-from ..services.enrolment import EnrolmentError
-from ..services.invitations import InvitationError
-from ..services.organizations import OrganizationError
+from ..services.catalogue import records as catalogue_service
+from ..services.outreach import enrolment as enrolment_service
+from ..services.outreach import invitations as invitation_service
+from ..services.outreach import organizations as organization_service
+from ..services.outreach.enrolment import EnrolmentError
+from ..services.outreach.invitations import InvitationError
+from ..services.outreach.organizations import OrganizationError
 from .forms import (
     ActionForm,
     DeclineForm,

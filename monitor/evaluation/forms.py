@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from ..forms import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..services.evaluations import MAX_NOTE_LENGTH, answer_columns
+from ..forms import FlaskForm
+from ..services.evaluation.lifecycle import MAX_NOTE_LENGTH, answer_columns
 
 FIELD_PREFIX = "q."
 

@@ -1,17 +1,27 @@
 """Evaluators' work: one evaluation per organisation, recommendation and period; the NGO
 administrator's approval; the coordinator's review; questionnaires and offline data.
-Thin: every decision is in services.evaluations / attachments / questionnaires."""
+Thin: every decision is in services.evaluation.lifecycle / attachments / questionnaires."""
 from __future__ import annotations
 
 import io
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
-                   request, send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from wtforms.fields.choices import SelectChoice
 
@@ -19,16 +29,32 @@ from ..access import RULES, ensure, in_scope, requires
 from ..errors import csrf_refusal, render_error
 from ..extensions import db
 from ..i18n import current_language, format_time
-from ..models import (Attachment, Evaluation, OutgoingEmail, Plan, Recommendation,
-                      ReportingPeriod, utcnow)
-from ..services import attachments as attachment_service
-from ..services import evaluations as service
-from ..services import mailer, pseudonyms
-from ..services import questionnaires as questionnaire_service
-from ..services.questionnaire import localized as q_localized
-from .forms import (AnswersImportForm, AttachmentForm, ClarificationForm,
-                    QuestionnaireImportForm, ReturnForm, VisibilityForm, answers_from,
-                    pseudonymous_from, version_from)
+from ..models import (
+    Attachment,
+    Evaluation,
+    OutgoingEmail,
+    Plan,
+    Recommendation,
+    ReportingPeriod,
+    utcnow,
+)
+from ..services import mailer
+from ..services.evaluation import attachments as attachment_service
+from ..services.evaluation import lifecycle as service
+from ..services.evaluation import questionnaire_versions as questionnaire_service
+from ..services.evaluation.questionnaire import localized as q_localized
+from ..services.results import pseudonyms
+from .forms import (
+    AnswersImportForm,
+    AttachmentForm,
+    ClarificationForm,
+    QuestionnaireImportForm,
+    ReturnForm,
+    VisibilityForm,
+    answers_from,
+    pseudonymous_from,
+    version_from,
+)
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")
 
@@ -520,7 +546,7 @@ def _review_page(evaluation: Evaluation, form: ClarificationForm | None = None,
     from ..models import Questionnaire
 
     questionnaire = db.session.get(Questionnaire, revision.questionnaire_id)
-    # One pseudonym scheme (services.pseudonyms): letters per recommendation on the
+    # One pseudonym scheme (services.results.pseudonyms): letters per recommendation on the
     # drill-down, a neutral label here, never a code that links one NGO's evaluations.
     organization = pseudonyms.shown_name(evaluation.organization.name,
                                          evaluation.pseudonymous)

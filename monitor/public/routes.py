@@ -1,4 +1,4 @@
-"""The published results: no sign-in, light, cacheable. Only what services.publication
+"""The published results: no sign-in, light, cacheable. Only what services.results.publication
 lets out: aggregates, never an organisation's name, answers or evidence, and no
 independent figure for an item rated by fewer than MONITOR_MIN_NGOS NGOs."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..models import Recommendation
 from ..reports import charting
-from ..services import publication
+from ..services.results import publication
 
 bp = Blueprint("public", __name__, url_prefix="/results")
 

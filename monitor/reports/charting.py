@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from .. import i18n
 from ..models import RecommendationFile
-from ..services import charts, comparison, official
+from ..services.results import charts, comparison, official
 
 
 def measure_label(measure: str | None) -> str:
@@ -53,7 +53,7 @@ def files_svg(files: Sequence[tuple[RecommendationFile, str, float | None, float
 
 
 def method(settings: comparison.Settings) -> list:
-    from ..services import stats
+    from ..services.results import stats
 
     threshold = settings.threshold
     return stats.method_steps(

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..forms import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from ..services.official import FIELD_LABELS, MEASURE_LABELS
+from ..forms import FlaskForm
+from ..services.results.official import FIELD_LABELS, MEASURE_LABELS
 
 
 class OfficialEntryForm(FlaskForm):
-    """Values are validated by services.official.parse_entry (shared with the import), so
+    """Values are validated by services.results.official.parse_entry (shared with the import), so
     that a form and a spreadsheet are refused for the same reasons."""
 
     level = SelectField(FIELD_LABELS["level"], choices=[
@@ -57,7 +57,7 @@ class ActionForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    """A message in a right-of-reply thread. The text is checked by services.replies
+    """A message in a right-of-reply thread. The text is checked by services.results.replies
     (empty, too long), so that every way in is refused for the same reasons."""
 
     level = HiddenField()

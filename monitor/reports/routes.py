@@ -37,7 +37,8 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
-from ..services import (
+from ..services.evaluation import questionnaire
+from ..services.results import (
     aggregation,
     charts,
     comparison,
@@ -45,13 +46,18 @@ from ..services import (
     official,
     pseudonyms,
     publication,
-    questionnaire,
     replies,
     stats,
 )
 from ..services.tabular import write_csv
 from . import charting
-from .forms import ActionForm, ConfirmForm, OfficialEntryForm, OfficialImportForm, ReplyForm
+from .forms import (
+    ActionForm,
+    ConfirmForm,
+    OfficialEntryForm,
+    OfficialImportForm,
+    ReplyForm,
+)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..forms import FlaskForm
 from wtforms import HiddenField, TextAreaField
+
+from ..forms import FlaskForm
 
 
 class RejoinderForm(FlaskForm):
-    """A rejoinder to the government's response. The text is checked by services.replies
+    """A rejoinder to the government's response. The text is checked by services.results.replies
     (empty, too long), like the coordinator's messages."""
 
     level = HiddenField()

@@ -1,12 +1,21 @@
 """An NGO's own results: for the plans it takes part in, the plan- and file-level
-comparison (the same safe figures as the public page: services.publication), the
+comparison (the same safe figures as the public page: services.results.publication), the
 right-of-reply threads on items it evaluated with its rejoinders, and the export of its
 own evaluations for its shadow reports. Never another organisation's answers."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, flash, make_response, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +25,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..models import Evaluation, Plan, ReportingPeriod
 from ..reports import charting
-from ..services import comparison, exports, publication, replies
+from ..services.results import comparison, exports, publication, replies
 from .forms import RejoinderForm
 
 bp = Blueprint("results", __name__, url_prefix="/our-results")

@@ -12,9 +12,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from ..models import (Attachment, AuditEvent, Evaluation, Organization, Plan, ReplyMessage,
-                      User, utcnow)
-from . import pseudonyms
+from ..models import (
+    Attachment,
+    AuditEvent,
+    Evaluation,
+    Organization,
+    Plan,
+    ReplyMessage,
+    User,
+    utcnow,
+)
+from .results import pseudonyms
 
 #: Set per web request (monitor/__init__.py) so that events carry the request id.
 request_id_var: ContextVar[str | None] = ContextVar("monitor_request_id", default=None)

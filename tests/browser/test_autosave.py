@@ -3,16 +3,15 @@ background, shows when, and the "Save draft" button then saves on top of it with
 conflict with itself; leaving the tab saves what was typed since the last turn."""
 from __future__ import annotations
 
+import factories as make
 import pytest
 import sqlalchemy as sa
 
-import factories as make
-from monitor.extensions import db
-from monitor.models import Evaluation
-from monitor.services import evaluations as service
-
 from browser.browser_support import shot
 from browser.test_journeys import sign_in
+from monitor.extensions import db
+from monitor.models import Evaluation
+from monitor.services.evaluation import lifecycle as service
 
 
 def saved_answers(evaluation_id: int) -> tuple[int, dict]:

@@ -14,11 +14,15 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 
+import factories as make
 import pytest
 import sqlalchemy as sa
+from support import DATABASE_URL, PASSWORD, base_config
 
-import factories as make
+from browser.browser_support import no_horizontal_overflow, shot
+from browser.conftest import LiveServer
 from monitor import create_app
+from monitor.demo import seed as demo
 from monitor.extensions import db
 from monitor.models import (
     Attachment,
@@ -31,11 +35,6 @@ from monitor.models import (
     ReportingPeriod,
     User,
 )
-from monitor.services import demo
-from support import DATABASE_URL, PASSWORD, base_config
-
-from browser.browser_support import no_horizontal_overflow, shot
-from browser.conftest import LiveServer
 
 #: Elements sticking out of the viewport (outside the scrolling table wrappers), to say
 #: what overflows when a page does.

@@ -18,7 +18,7 @@ level, oldest first:
 
 Who reads what: the coordinator reads the whole thread, rejoinders under the
 organisation's name or, when its evaluation of the item is pseudonymous, under its
-pseudonym (services.pseudonyms). An NGO reads the responses, the closing and its own
+pseudonym (services.results.pseudonyms). An NGO reads the responses, the closing and its own
 rejoinders only, never another organisation's. The public page shows no thread.
 
 Services flush but never commit; every change writes an audit event.
@@ -33,8 +33,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from .. import i18n
-from ..models import (
+from ... import i18n
+from ...models import (
     Evaluation,
     Organization,
     Plan,
@@ -44,7 +44,8 @@ from ..models import (
     ReportingPeriod,
     User,
 )
-from . import audit, pseudonyms
+from .. import audit
+from . import pseudonyms
 from .comparison import Comparison, Figures
 
 #: Characters in one message (a response, a rejoinder or a closing word).

@@ -3,7 +3,7 @@
 `compare()` assembles, for the plan, each recommendation file and each recommendation,
 the figures the dashboard, the API and the CLI show (the same dicts, so the three agree):
 
-``official``     the level's own official figure (services.official.official_value);
+``official``     the level's own official figure (services.results.official.official_value);
                  never derived from another level.
 ``measure``      the measure of the comparison: that of the level's own official entry;
                  without one, that of the plan's entry; without that, ``mean_score``.
@@ -29,7 +29,7 @@ of the level that was not retired, and whose file was not retired, before the pe
 ended, plus any other (retired) recommendation that has counted evaluations in the
 period. A recommendation without a file counts at plan level only.
 
-All aggregation over evaluations is one SQL pass (services.aggregation); what remains is
+All aggregation over evaluations is one SQL pass (services.results.aggregation); what remains is
 arithmetic on at most five numbers per recommendation.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..models import Plan, Recommendation, RecommendationFile, ReportingPeriod
+from ...models import Plan, Recommendation, RecommendationFile, ReportingPeriod
 from . import aggregation, official, stats
 from .official import OfficialProgress
 

@@ -19,8 +19,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from .. import tokens
-from ..models import (
+from ... import tokens
+from ...models import (
     EvaluatorInvitation,
     FileChoice,
     Organization,
@@ -30,9 +30,9 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, mailer
-from .accounts import hash_password
-from .catalogue import active_files, file_counts
+from .. import audit, mailer
+from ..accounts import hash_password
+from ..catalogue.records import active_files, file_counts
 from .invitations import (
     InvitationError,
     add_account,

@@ -25,10 +25,13 @@ from ..models import (
     User,
     utcnow,
 )
-from . import catalogue, evaluations, official, tabular
-from . import demo_data as data
-from .accounts import hash_password
-from .upr_formats import TEMPLATE_HEADER
+from ..services import tabular
+from ..services.accounts import hash_password
+from ..services.catalogue import records as catalogue
+from ..services.catalogue.upr_formats import TEMPLATE_HEADER
+from ..services.evaluation import lifecycle as evaluations
+from ..services.results import official
+from . import data
 
 
 @dataclass

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Evaluation
+from ...models import Evaluation
 
 #: {recommendation_id: {score: number of NGOs}}
 Histograms = dict[int, dict[int, int]]

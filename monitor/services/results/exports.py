@@ -12,7 +12,7 @@ an export keeps working; content in three languages is three columns.
 
 Organisations: the coordinator's evaluations export names each organisation, or, for an
 evaluation it chose to make pseudonymous, its pseudonym on that recommendation
-("Organisation A", as in the drill-down: services.pseudonyms); the comparison holds no
+("Organisation A", as in the drill-down: services.results.pseudonyms); the comparison holds no
 organisation at all except the authors of rejoinders, shown the same way.
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .. import i18n
-from ..models import (
+from ... import i18n
+from ...models import (
     Attachment,
     Evaluation,
     EvaluationRevision,
@@ -37,11 +37,11 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
+from ..evaluation.questionnaire import ANSWER_TYPES
+from ..evaluation.questionnaire_versions import current_definition
+from ..tabular import write_csv, write_xlsx
 from . import pseudonyms, replies, stats
 from .comparison import Comparison, Figures
-from .questionnaire import ANSWER_TYPES
-from .questionnaires import current_definition
-from .tabular import write_csv, write_xlsx
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")

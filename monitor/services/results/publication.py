@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..models import Plan, RecommendationFile, ReportingPeriod, User, utcnow
-from . import audit, comparison, official
+from ...models import Plan, RecommendationFile, ReportingPeriod, User, utcnow
+from .. import audit
+from . import comparison, official
 
 
 class PublicationError(Exception):

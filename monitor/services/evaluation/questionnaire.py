@@ -95,7 +95,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..i18n import normalize_digits, parse_number, pick_language
+from ...i18n import normalize_digits, parse_number, pick_language
 
 __all__ = [
     "LANGUAGES",

@@ -25,9 +25,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from ..models import Organization
-from . import audit, tabular
-from .accounts import clean_name, normalize_email
+from ...models import Organization
+from .. import audit, tabular
+from ..accounts import clean_name, normalize_email
 
 FIELDS = ("name", "email", "registration_number", "governorate", "preferred_language")
 REQUIRED = ("name", "email")

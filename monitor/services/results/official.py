@@ -44,18 +44,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from .. import i18n
-from ..models import (
+from ... import i18n
+from ...models import (
     MEASURES,
+    STATUS_SCORES,
     OfficialProgress,
     Plan,
     Recommendation,
     RecommendationFile,
     ReportingPeriod,
-    STATUS_SCORES,
 )
-from . import audit
-from .tabular import TabularError, read_table, write_csv
+from .. import audit
+from ..tabular import TabularError, read_table, write_csv
 
 LEVELS = ("plan", "file", "recommendation")
 COLUMNS = ("level", "file", "recommendation", "measure", "value", "status", "source",

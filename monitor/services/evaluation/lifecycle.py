@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import (
+from ...models import (
     Evaluation,
     EvaluationNote,
     EvaluationRevision,
@@ -58,12 +58,15 @@ from ..models import (
     User,
     utcnow,
 )
+from .. import audit, mailer
+from ..tabular import TabularError, read_table, write_csv, write_xlsx
 from . import attachments as attachment_service
-from . import audit, mailer
 from .questionnaire import ANSWER_TYPES, status_score, validate_answers
-from .questionnaires import (current_definition, current_questionnaire,
-                             current_questionnaire_id)
-from .tabular import TabularError, read_table, write_csv, write_xlsx
+from .questionnaire_versions import (
+    current_definition,
+    current_questionnaire,
+    current_questionnaire_id,
+)
 
 __all__ = [
     "current_questionnaire", "record_submitted", "EvaluationError", "NotFound",

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..models import Evaluation
+from ...models import Evaluation
 
 
 def letters(index: int) -> str:

@@ -78,7 +78,7 @@ from typing import Literal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .tabular import (
+from ..tabular import (
     DEFAULT_MAX_BYTES,
     Table,
     TabularError,

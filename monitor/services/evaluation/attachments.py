@@ -24,8 +24,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..models import ATTACHMENT_VISIBILITY, Attachment, Evaluation, User
-from . import audit
+from ...models import ATTACHMENT_VISIBILITY, Attachment, Evaluation, User
+from .. import audit
 
 #: Limits on what a DOCX/XLSX may expand to (checked on the ZIP directory, not extracted).
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024

@@ -1,7 +1,7 @@
 """The catalogue: plans, reporting periods, recommendation files and recommendations.
 
 Managed by the coordinator of the plan's governing body, and imported from the three UPR
-formats that `services.upr_formats` parses (monitor's template, UPR Info's export, the UN
+formats that `services.catalogue.upr_formats` parses (monitor's template, UPR Info's export, the UN
 report's numbered list). The web pages, the CLI and the demo seeding all go through
 `preview_import` / `apply_import`, so there is one import code path.
 
@@ -41,7 +41,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import (
+from ...models import (
     PERIOD_STATUSES,
     PLAN_STATUSES,
     RESPONSES,
@@ -56,8 +56,8 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
-from . import audit
-from .tabular import FORMULA_PREFIXES, TabularError, read_table, write_csv, write_xlsx
+from .. import audit
+from ..tabular import FORMULA_PREFIXES, TabularError, read_table, write_csv, write_xlsx
 from .upr_formats import (
     CODE_RE,
     TEMPLATE_HEADER,

@@ -1,5 +1,5 @@
 """A plan's questionnaire in the database: versions, XLSForm import onto the current
-version, export. The definitions themselves are plain data (services.questionnaire).
+version, export. The definitions themselves are plain data (services.evaluation.questionnaire).
 
 A version is never changed once written: a submitted evaluation keeps the version it
 answered (EvaluationRevision.questionnaire_id); an import makes a new version.
@@ -12,9 +12,14 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Plan, Questionnaire, User
-from . import audit
-from .questionnaire import ImportResult, default_questionnaire, export_xlsform, import_xlsform
+from ...models import Plan, Questionnaire, User
+from .. import audit
+from .questionnaire import (
+    ImportResult,
+    default_questionnaire,
+    export_xlsform,
+    import_xlsform,
+)
 
 
 def current_questionnaire(session: Session, plan: Plan) -> Questionnaire:

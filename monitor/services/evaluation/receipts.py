@@ -1,5 +1,5 @@
 """Submission receipts: every submitted evaluation version (`EvaluationRevision`) keeps the
-SHA-256 of its content, computed at submission by `services.evaluations` and shown to the
+SHA-256 of its content, computed at submission by `services.evaluation.lifecycle` and shown to the
 NGO as its receipt. `verify` recomputes it for every stored version, so that a change made
 behind the application's back (a raw SQL UPDATE, a restored old backup edited by hand) is
 detected."""
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Evaluation, EvaluationRevision
-from .evaluations import content_hash  # the one definition of what a receipt covers
+from ...models import Evaluation, EvaluationRevision
+from .lifecycle import content_hash  # the one definition of what a receipt covers
 
 #: Revisions read per query: memory stays flat however many versions are stored.
 BATCH = 500

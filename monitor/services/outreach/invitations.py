@@ -44,9 +44,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from .. import tokens
-from ..i18n import format_date
-from ..models import (
+from ... import tokens
+from ...i18n import format_date
+from ...models import (
     Invitation,
     JoinRequest,
     Organization,
@@ -56,9 +56,9 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, mailer
-from .accounts import AccountError, authenticate, check_password_rules, hash_password
-from .catalogue import active_files, file_counts
+from .. import audit, mailer
+from ..accounts import AccountError, authenticate, check_password_rules, hash_password
+from ..catalogue.records import active_files, file_counts
 from .organizations import OrganizationError, clean_fields, clean_text, find_by_email
 
 #: At most this many messages per web request, within this many seconds.
@@ -467,7 +467,7 @@ def funnel(session: Session, plan: Plan, *, list_limit: int = 100) -> Funnel:
         .join(Invitation, Invitation.organization_id == Organization.id)
         .where(Invitation.plan_id == plan.id, Invitation.status == "declined")
         .order_by(Invitation.responded_at.desc()).limit(list_limit)).all()]
-    from ..models import FileChoice
+    from ...models import FileChoice
 
     counts: dict[tuple[int, str], int] = {
         (file_id, choice): n for file_id, choice, n in session.execute(

@@ -1,0 +1,2 @@
+"""Reaching the NGOs: organisations, invitations and their links, the open call, enrolment
+(register or decline, file choices, the team)."""
