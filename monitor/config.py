@@ -7,6 +7,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+#: The interface languages, first-class all three (ar and ckb read right to left).
+LANGUAGES = ("ar", "ckb", "en")
+#: Where the plans are run: dates and deadlines are shown and understood in this zone.
+DEFAULT_TIMEZONE = "Asia/Baghdad"
+
 
 class Config:
     # No secret here on purpose: see monitor.__init__._secret_key().
@@ -44,7 +49,7 @@ class Config:
     MONITOR_ATTACHMENT_DIR: str | None = None  # default: instance/attachments
     MONITOR_IMPORT_DIR: str | None = None  # staged uploads awaiting confirmation; default instance/imports
     MONITOR_STATE_UNDER_REVIEW = "Iraq"  # UPR Info exports: rows for other States are skipped
-    MONITOR_TIMEZONE = "Asia/Baghdad"
+    MONITOR_TIMEZONE = DEFAULT_TIMEZONE
 
     # Web.
     MONITOR_PROXIES = 0  # number of reverse proxies in front (1 behind nginx): enables ProxyFix
@@ -61,7 +66,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "ar"
     MONITOR_CLI_LANGUAGE = "en"  # language of `flask` command output (ar, ckb or en)
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ("ar", "ckb", "en")
+    LANGUAGES = LANGUAGES
 
 
 def private_instance_file(path: os.PathLike[str] | str, make: Callable[[], str]) -> str:

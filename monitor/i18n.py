@@ -20,14 +20,15 @@ from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_time as _babel_time
-from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import NumberPattern, parse_pattern
+from babel.numbers import format_decimal as _babel_decimal
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-LANGUAGES = ("ar", "ckb", "en")
+from .config import LANGUAGES
+
 DEFAULT_LANGUAGE = "ar"
 LANGUAGE_NAMES = {"ar": "العربية", "ckb": "کوردی", "en": "English"}
 #: Babel locales used for formatting (regional conventions of Iraq).
@@ -187,8 +188,14 @@ def format_percent(value: float | None, digits: int = 1) -> str:
     return format_number(value, digits) + "%"
 
 
-def _timezone() -> str:
-    return current_app.config.get("MONITOR_TIMEZONE", "Asia/Baghdad")
+def timezone() -> ZoneInfo:
+    """The instance's time zone (MONITOR_TIMEZONE): where dates are shown and meant."""
+    return _zone(current_app.config["MONITOR_TIMEZONE"])
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
@@ -196,13 +203,13 @@ def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return "–"
     aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-    return _babel_datetime(aware, fmt, tzinfo=_timezone(), locale=_format_locale())
+    return _babel_datetime(aware, fmt, tzinfo=timezone(), locale=_format_locale())
 
 
 def format_time(value: dt.datetime, fmt: str = "short") -> str:
     """The time of day only, in Baghdad time (e.g. "the draft was saved at 14:05")."""
     aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-    return _babel_time(aware, fmt, tzinfo=ZoneInfo(_timezone()), locale=_format_locale())
+    return _babel_time(aware, fmt, tzinfo=timezone(), locale=_format_locale())
 
 
 def format_date(value: dt.date | None, fmt: str = "medium") -> str:

@@ -4,11 +4,11 @@ administrator reads every event of its own organisation."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from .. import i18n
 from ..access import requires
 from ..extensions import db
 from ..services import audit
@@ -34,8 +34,7 @@ def _form() -> AuditFilterForm:
 
 def _utc_start(day: dt.date) -> dt.datetime:
     """Midnight of `day` in the instance's time zone (what the coordinator means), in UTC."""
-    zone = ZoneInfo(current_app.config.get("MONITOR_TIMEZONE", "Asia/Baghdad"))
-    local = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
+    local = dt.datetime.combine(day, dt.time(0, 0), tzinfo=i18n.timezone())
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import i18n
 from ..forms import FlaskForm
 from ..i18n import normalize_digits
 
@@ -50,7 +50,7 @@ class LocalDateTimeField(LocalDigitsMixin, DateTimeLocalField):
 
 
 def _timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("MONITOR_TIMEZONE", "Asia/Baghdad"))
+    return i18n.timezone()
 
 
 def local_to_utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -14,9 +14,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..config import LANGUAGES  # noqa: F401  (content columns exist per language)
 from ..extensions import db
-
-LANGUAGES = ("ar", "ckb", "en")
 
 
 def utcnow() -> dt.datetime:

@@ -11,7 +11,8 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LANGUAGES = ("ar", "ckb", "en")
+from ..config import LANGUAGES
+
 #: Line width of the catalogues: one width for every tool that writes them, so that an
 #: update changes only the messages that changed.
 WIDTH = 100

@@ -33,7 +33,6 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -43,6 +42,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from ... import i18n
 from ...models import (
     Evaluation,
     EvaluationNote,
@@ -144,8 +144,7 @@ class AlreadySubmitted(EvaluationError):
 
 def today() -> dt.date:
     """Today in the plan's time zone (dates of information may not be later)."""
-    zone = ZoneInfo(current_app.config.get("MONITOR_TIMEZONE", "Asia/Baghdad"))
-    return dt.datetime.now(zone).date()
+    return dt.datetime.now(i18n.timezone()).date()
 
 
 def _require_role(user: User | None, role: str) -> None:

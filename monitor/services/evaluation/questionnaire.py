@@ -95,6 +95,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from ...config import LANGUAGES
 from ...i18n import normalize_digits, parse_number, pick_language
 
 __all__ = [
@@ -118,7 +119,6 @@ __all__ = [
     "export_xlsform",
 ]
 
-LANGUAGES = ("ar", "ckb", "en")
 #: Column order used by export_xlsform.
 EXPORT_LANGUAGES = (("ar", "Arabic"), ("en", "English"), ("ckb", "Kurdish"))
 QUESTION_TYPES = (
