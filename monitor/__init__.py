@@ -9,9 +9,7 @@ from typing import Any
 import click
 from flask import Flask, g, request
 
-from .config import Config, private_instance_file
-
-TOP = Path(__file__).resolve().parent.parent
+from .config import TOP, Config, private_instance_file
 
 
 class ConfigurationError(RuntimeError):
@@ -52,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli, errors, security
     from .services import audit
 
+    from .services.results.official import measure_label
+
+    app.jinja_env.globals["measure_label"] = measure_label
     errors.register(app)
     security.register(app)
     cli.register(app)

@@ -7,6 +7,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+#: The checkout: translations/ and migrations/ are found from here.
+TOP = Path(__file__).resolve().parent.parent
+
 #: The interface languages, first-class all three (ar and ckb read right to left).
 LANGUAGES = ("ar", "ckb", "en")
 #: Where the plans are run: dates and deadlines are shown and understood in this zone.

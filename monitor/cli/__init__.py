@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import catalogue, core, evaluations, invitations, operations, reports
+
 
 def register(app: Flask) -> None:
-    from . import core
-
-    for module in (core,):
-        module.register(app)
-    # Areas that add their own command groups.
-    import importlib
-
-    for name in ("catalogue", "invitations", "evaluations", "reports", "operations"):
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
+    for module in (core, catalogue, invitations, evaluations, reports, operations):
         module.register(app)

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
-from .. import TOP
-from ..config import private_instance_file
+from ..config import TOP, private_instance_file
 from ..extensions import db
 from ..models import GoverningBody, User
 from ..services import accounts, translations

@@ -14,8 +14,7 @@ from ..access import PUBLIC, requires
 from ..errors import render_error
 from ..extensions import db
 from ..models import Recommendation
-from ..reports import charting
-from ..services.results import publication
+from ..services.results import chart_views, publication
 
 bp = Blueprint("public", __name__, url_prefix="/results")
 
@@ -65,13 +64,13 @@ def results(slug: str, label: str):
     } if page_rows else {}
     files_svg = None
     if not safe.is_empty:
-        files_svg = charting.files_svg(
+        files_svg = chart_views.files_svg(
             [(f.file, f.figures.measure, f.figures.official, f.figures.independent)
              for f in safe.files], period.label)
     html = render_template(
         "public/results.html", plan=plan, period=period, safe=safe,
-        trend_svg=charting.trend_svg(safe.trend), files_svg=files_svg, rows=page_rows,
-        texts=texts, page=page, pages=pages, measure_label=charting.measure_label,
+        trend_svg=chart_views.trend_svg(safe.trend), files_svg=files_svg, rows=page_rows,
+        texts=texts, page=page, pages=pages,
         others=[p for p in plan.periods if p.published_at is not None],
     )
     return _cacheable(make_response(html))

@@ -40,6 +40,7 @@ from ..models import (
 from ..services.evaluation import questionnaire
 from ..services.results import (
     aggregation,
+    chart_views,
     charts,
     comparison,
     exports,
@@ -50,7 +51,6 @@ from ..services.results import (
     stats,
 )
 from ..services.tabular import write_csv
-from . import charting
 from .forms import (
     ActionForm,
     ConfirmForm,
@@ -130,7 +130,6 @@ def sort_rows(rows: list[comparison.RecommendationComparison], sort: str, direct
     return present + missing
 
 
-_measure_label = charting.measure_label
 
 
 def _scale_labels() -> dict[int, str]:
@@ -154,7 +153,7 @@ def dashboard(slug: str, label: str | None = None):
     periods = overview.periods
 
     trend = comparison.trend(overview, result.overall.measure)
-    trend_svg = charting.trend_svg(trend)
+    trend_svg = chart_views.trend_svg(trend)
     files_svg = _files_svg(result)
 
     sort = request.args.get("sort", "code")
@@ -177,7 +176,7 @@ def dashboard(slug: str, label: str | None = None):
         "reports/dashboard.html", plan=plan, period=period, periods=periods, result=result,
         trend=trend, trend_svg=trend_svg, files_svg=files_svg, rows=page_rows, texts=texts,
         files=files, page=page, pages=pages, sort=sort, direction=direction, sorts=SORTS,
-        pending=pending, method=charting.method(result.settings), measure_label=_measure_label,
+        pending=pending, method=chart_views.method(result.settings),
         threads=threads, form=ActionForm(),
         public_url=url_for("public.results", slug=plan.slug, label=period.label)
         if period.published_at else None,
@@ -187,7 +186,7 @@ def dashboard(slug: str, label: str | None = None):
 def _files_svg(result: comparison.Comparison):  # noqa: ANN202
     if not result.files or result.is_empty:
         return None
-    return charting.files_svg(
+    return chart_views.files_svg(
         [(f.file, f.figures.measure, f.figures.official, f.figures.independent)
          for f in result.files], result.period.label)
 
@@ -318,8 +317,7 @@ def recommendation(slug: str, recommendation_id: int):
     return render_template(
         "reports/recommendation.html", plan=plan, period=period, rec=rec, score=score,
         figures=figures, entry=entry, items=items, page=page, pages=pages, dist_svg=dist_svg,
-        scale_labels=labels, settings=settings, periods=list(plan.periods),
-        measure_label=_measure_label, thread=thread,
+        scale_labels=labels, settings=settings, periods=list(plan.periods), thread=thread,
     )
 
 
@@ -348,8 +346,7 @@ def _official_page(plan: Plan, period: ReportingPeriod, form: OfficialEntryForm,
     return render_template(
         "reports/official.html", plan=plan, period=period, periods=list(plan.periods),
         entries=entries, files=files, codes=codes, form=form, import_form=import_form,
-        delete_form=ConfirmForm(), import_errors=import_errors or [],
-        measure_label=_measure_label, columns=official.COLUMNS,
+        delete_form=ConfirmForm(), import_errors=import_errors or [], columns=official.COLUMNS,
     ), status
 
 
@@ -498,10 +495,10 @@ def report(slug: str, label: str):
         sa.select(Recommendation).where(Recommendation.plan_id == plan.id))}
     return render_template(
         "reports/report.html", plan=plan, period=period, result=result, trend=trend,
-        trend_svg=charting.trend_svg(trend), files_svg=_files_svg(result), texts=texts,
+        trend_svg=chart_views.trend_svg(trend), files_svg=_files_svg(result), texts=texts,
         files={f.file.id: f.file for f in result.files},
         threads=replies.threads_with_messages(db.session, plan, period),
-        method=charting.method(result.settings), measure_label=_measure_label,
+        method=chart_views.method(result.settings),
         generated_at=utcnow(),
     )
 
@@ -567,14 +564,14 @@ def _replies_page(plan: Plan, period: ReportingPeriod, level_key: str | None,
         close_form = close_form or ReplyForm(level=level.key, formdata=None)
         return render_template(
             "reports/thread.html", plan=plan, period=period, thread=thread, form=form,
-            close_form=close_form, max_body=replies.MAX_BODY, measure_label=_measure_label,
+            close_form=close_form, max_body=replies.MAX_BODY,
         ), status
     threads = replies.coordinator_threads(db.session, plan, period, result)
     page, pages = _page_number(len(threads), THREADS_PAGE_SIZE)
     return render_template(
         "reports/replies.html", plan=plan, period=period, periods=list(plan.periods),
         threads=threads[(page - 1) * THREADS_PAGE_SIZE: page * THREADS_PAGE_SIZE],
-        total=len(threads), page=page, pages=pages, measure_label=_measure_label,
+        total=len(threads), page=page, pages=pages,
     ), status
 
 

@@ -24,8 +24,7 @@ from ..access import ensure, plans_for, requires
 from ..errors import render_error
 from ..extensions import db
 from ..models import Evaluation, Plan, ReportingPeriod
-from ..reports import charting
-from ..services.results import comparison, exports, publication, replies
+from ..services.results import chart_views, comparison, exports, publication, replies
 from .forms import RejoinderForm
 
 bp = Blueprint("results", __name__, url_prefix="/our-results")
@@ -72,14 +71,14 @@ def _page(plan: Plan, label: str | None, form: RejoinderForm | None = None,
         Evaluation.period_id == period.id, Evaluation.counted == sa.true())) or 0
     files_svg = None
     if not safe.is_empty:
-        files_svg = charting.files_svg(
+        files_svg = chart_views.files_svg(
             [(f.file, f.figures.measure, f.figures.official, f.figures.independent)
              for f in safe.files], period.label)
     return render_template(
         "results/plan.html", plan=plan, period=period, periods=overview.periods, safe=safe,
-        trend_svg=charting.trend_svg(safe.trend), files_svg=files_svg, threads=threads,
+        trend_svg=chart_views.trend_svg(safe.trend), files_svg=files_svg, threads=threads,
         ours=ours, form=form, failed_level=form.level.data if form is not None else None,
-        max_body=replies.MAX_BODY, measure_label=charting.measure_label,
+        max_body=replies.MAX_BODY,
     ), status
 
 

@@ -485,3 +485,8 @@ def entries_by_period(session: Session, period_ids: list[int]
                 OfficialProgress.period_id.in_(period_ids))):
             result[item.period_id][item.level_key] = item
     return result
+
+
+def measure_label(measure: str | None) -> str:
+    """The translated name of an official figure's measure (a template global too)."""
+    return str(MEASURE_LABELS.get(measure or "", ""))

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Plan, RecommendationFile, ReportingPeriod, User, utcnow
 from .. import audit
-from . import comparison, official
+from . import comparison
 
 
 class PublicationError(Exception):
@@ -201,7 +201,3 @@ def public_results(session: Session, plan: Plan, period: ReportingPeriod) -> Saf
     results = safe_results(overview.comparison(period))
     results.trend = safe_trend(overview, results.overall.measure)
     return results
-
-
-def measure_label(measure: str | None) -> str:
-    return str(official.MEASURE_LABELS.get(measure or "", ""))

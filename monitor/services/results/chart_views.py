@@ -7,13 +7,10 @@ from collections.abc import Sequence
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from .. import i18n
-from ..models import RecommendationFile
-from ..services.results import charts, comparison, official
-
-
-def measure_label(measure: str | None) -> str:
-    return str(official.MEASURE_LABELS.get(measure or "", ""))
+from ... import i18n
+from ...models import RecommendationFile
+from . import charts, comparison
+from .official import measure_label
 
 
 def value_formatter(measure: str):  # noqa: ANN201
@@ -53,7 +50,7 @@ def files_svg(files: Sequence[tuple[RecommendationFile, str, float | None, float
 
 
 def method(settings: comparison.Settings) -> list:
-    from ..services.results import stats
+    from . import stats
 
     threshold = settings.threshold
     return stats.method_steps(
