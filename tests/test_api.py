@@ -91,7 +91,7 @@ def test_the_page_shows_the_numbers_of_the_api(known, client):  # noqa: F811
 
 def test_the_cli_refuses_unknown_plans_and_periods(known, runner):  # noqa: F811
     result = runner.invoke(args=["report", "comparison", "--plan", "nope", "--period", "2023"])
-    assert result.exit_code == 1 and "No plan with slug 'nope'" in result.output
+    assert result.exit_code == 1 and "No plan has the short name nope" in result.output
     result = runner.invoke(args=["report", "comparison", "--plan", "krg", "--period", "1999"])
     assert result.exit_code == 1 and "periods: 2022, 2023" in result.output
 

@@ -37,6 +37,7 @@ from ..models import (
 from ..services.catalogue import records as service
 from ..services.catalogue.records import CatalogueError, RecommendationFilter
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
+from ..web import CSV_MIMETYPE, XLSX_MIMETYPE, download, plan_by_slug
 from .forms import (
     ActionForm,
     ApplyImportForm,
@@ -56,9 +57,6 @@ bp = Blueprint("catalogue", __name__, url_prefix="/plans")
 _TEXT_FIELDS = ("title_ar", "title_ckb", "title_en", "description_ar", "description_ckb",
                 "description_en")
 
-
-def plan_by_slug(slug: str, action: str) -> Plan:
-    return ensure(action, db.session.scalar(sa.select(Plan).where(Plan.slug == slug)))
 
 
 def _child(model: Any, plan: Plan, obj_id: int) -> Any:
@@ -83,12 +81,9 @@ def _import_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "imports"
 
 
-def _download(data: bytes, filename: str, kind: str) -> Response:
-    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                if kind == "xlsx" else "text/csv; charset=utf-8")
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+
+def _file(data: bytes, filename: str, kind: str) -> Response:
+    return download(data, filename, XLSX_MIMETYPE if kind == "xlsx" else CSV_MIMETYPE)
 
 
 def _file_choices(plan: Plan, current: RecommendationFile | None = None,
@@ -591,7 +586,7 @@ def cancel_import(slug: str):
 def _template_file(slug: str, kind: str) -> Response:
     plan_by_slug(slug, "catalogue.manage")
     data = template_xlsx() if kind == "xlsx" else template_csv()
-    return _download(data, f"monitor-template.{kind}", kind)
+    return _file(data, f"monitor-template.{kind}", kind)
 
 
 @bp.route("/<slug>/import/template.csv")
@@ -608,7 +603,7 @@ def template_xlsx_file(slug: str):
 
 def _export(slug: str, kind: str) -> Response:
     plan = plan_by_slug(slug, "catalogue.manage")
-    return _download(service.export_catalogue(db.session, plan, kind),
+    return _file(service.export_catalogue(db.session, plan, kind),
                      f"{plan.slug}-recommendations.{kind}", kind)
 
 
@@ -666,4 +661,4 @@ def translation_sheet(slug: str):
     plan = plan_by_slug(slug, "catalogue.manage")
     data = service.translation_sheet(db.session, plan,
                                      missing_only=request.args.get("missing") == "1")
-    return _download(data, f"{plan.slug}-translations.xlsx", "xlsx")
+    return _file(data, f"{plan.slug}-translations.xlsx", "xlsx")

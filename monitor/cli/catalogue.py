@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..models import Plan
 from ..services.catalogue import records as service
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
+from .lookups import plan_by_slug
 
 _LANG = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
                      help="Language of the messages.")
@@ -28,12 +27,6 @@ def register(app: Flask) -> None:
 def catalogue() -> None:
     """Import and export the recommendations of a plan."""
 
-
-def _plan(slug: str) -> Plan:
-    plan = db.session.scalar(sa.select(Plan).where(Plan.slug == slug))
-    if plan is None:
-        raise click.ClickException(_("No plan has the short name %(slug)s.", slug=slug))
-    return plan
 
 
 def _echo_preview(preview: service.ImportPreview, verbose: bool) -> None:
@@ -68,7 +61,7 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, lang: str, path: Pa
     """Import recommendations from FILE (monitor's template as CSV or XLSX, a UPR Info
     export, or the UN report's numbered list): shows a preview, then asks to apply it."""
     with force_locale(lang):
-        plan = _plan(plan_slug)
+        plan = plan_by_slug(plan_slug)
         try:
             service.check_import_size(path.stat().st_size)  # before reading it
             preview = service.preview_import(db.session, plan, path.read_bytes(), path.name)
@@ -107,7 +100,7 @@ def export_command(plan_slug: str, kind: str | None, lang: str, path: Path) -> N
     """Write the plan's recommendations in use to FILE, in monitor's template format (to
     edit and import again)."""
     with force_locale(lang):
-        plan = _plan(plan_slug)
+        plan = plan_by_slug(plan_slug)
         kind = kind or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
         path.write_bytes(service.export_catalogue(db.session, plan, kind))
         click.echo(_("Written: %(path)s", path=str(path)))

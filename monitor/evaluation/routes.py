@@ -8,7 +8,6 @@ import io
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -25,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from wtforms.fields.choices import SelectChoice
 
+from .. import web
 from ..access import RULES, ensure, in_scope, requires
 from ..errors import csrf_refusal, render_error
 from ..extensions import db
@@ -44,6 +44,7 @@ from ..services.evaluation import lifecycle as service
 from ..services.evaluation import questionnaire_versions as questionnaire_service
 from ..services.evaluation.questionnaire import localized as q_localized
 from ..services.results import pseudonyms
+from ..web import XLSX_MIMETYPE, plan_by_slug
 from .forms import (
     AnswersImportForm,
     AttachmentForm,
@@ -57,8 +58,6 @@ from .forms import (
 )
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_template_filter("qtext")
@@ -597,14 +596,11 @@ def clarify(evaluation_id: int):
 # --- questionnaires ----------------------------------------------------------------------
 
 
-def _plan(slug: str, action: str) -> Plan:
-    return ensure(action, db.session.scalar(sa.select(Plan).where(Plan.slug == slug)))
-
 
 @bp.route("/questionnaire/<slug>")
 @requires("questionnaire.view")
 def questionnaire(slug: str):
-    plan = _plan(slug, "questionnaire.view")
+    plan = plan_by_slug(slug, "questionnaire.view")
     current = questionnaire_service.peek(db.session, plan)
     return render_template("evaluation/questionnaire.html", plan=plan, questionnaire=current,
                            versions=questionnaire_service.versions(db.session, plan),
@@ -614,7 +610,7 @@ def questionnaire(slug: str):
 @bp.route("/questionnaire/<slug>/import", methods=["POST"])
 @requires("questionnaire.manage")
 def import_questionnaire(slug: str):
-    plan = _plan(slug, "questionnaire.manage")
+    plan = plan_by_slug(slug, "questionnaire.manage")
     form = QuestionnaireImportForm()
     report, status = None, 200
     if not form.validate_on_submit():
@@ -648,15 +644,10 @@ def import_questionnaire(slug: str):
 @bp.route("/questionnaire/<slug>/xlsform.xlsx")
 @requires("questionnaire.view")
 def export_questionnaire(slug: str):
-    plan = _plan(slug, "questionnaire.view")
+    plan = plan_by_slug(slug, "questionnaire.view")
     data = questionnaire_service.export_questionnaire(db.session, plan)
-    return _download(data, f"questionnaire-{plan.slug}.xlsx", XLSX_MIMETYPE)
+    return web.download(data, f"questionnaire-{plan.slug}.xlsx", XLSX_MIMETYPE)
 
-
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    return response
 
 
 # --- offline data ------------------------------------------------------------------------
@@ -709,5 +700,5 @@ def export_answers(period_id: int, fmt: str):
                                   period=period, fmt=fmt)
     db.session.commit()
     name = f"evaluations-{period.plan.slug}-{period.label}.{fmt}"
-    return _download(data, name, XLSX_MIMETYPE if fmt == "xlsx" else "text/csv")
+    return web.download(data, name, XLSX_MIMETYPE if fmt == "xlsx" else web.CSV_MIMETYPE)
 

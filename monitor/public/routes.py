@@ -3,8 +3,6 @@ lets out: aggregates, never an organisation's name, answers or evidence, and no
 independent figure for an item rated by fewer than MONITOR_MIN_NGOS NGOs."""
 from __future__ import annotations
 
-import math
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, g, make_response, render_template, request
 from flask_babel import gettext as _
@@ -15,6 +13,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..models import Recommendation
 from ..services.results import chart_views, publication
+from ..web import page_of
 
 bp = Blueprint("public", __name__, url_prefix="/results")
 
@@ -55,10 +54,8 @@ def results(slug: str, label: str):
     plan, period = found
     safe = publication.public_results(db.session, plan, period)
     rows = safe.recommendations
-    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
-    page = request.args.get("page", 1, type=int) or 1
-    page = page if 1 <= page <= pages else 1
-    page_rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    listed = page_of(rows, PAGE_SIZE)
+    page, pages, page_rows = listed.page, listed.pages, listed.items
     texts = {rec.id: rec for rec in db.session.scalars(
         sa.select(Recommendation).where(Recommendation.id.in_([r.id for r in page_rows])))
     } if page_rows else {}

@@ -2,7 +2,6 @@
 dashboard, the drill-down per recommendation, and official progress entry and import."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +10,6 @@ from flask import (
     Response,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -23,8 +21,7 @@ from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from .. import i18n
-from ..access import ensure, requires
-from ..errors import render_error
+from ..access import requires
 from ..extensions import db
 from ..models import (
     Attachment,
@@ -51,6 +48,7 @@ from ..services.results import (
     stats,
 )
 from ..services.tabular import write_csv
+from ..web import download, page_of, plan_by_slug, refuse
 from .forms import (
     ActionForm,
     ConfirmForm,
@@ -69,13 +67,6 @@ SORTS = ("code", "n_ngos", "mean", "gap")
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _plan(slug: str, action: str) -> Plan:
-    return ensure(action, db.session.scalar(sa.select(Plan).where(Plan.slug == slug)))
-
-
-def _refuse(status: int, message: str) -> None:
-    """Stop with the error page (or JSON under /api) carrying a specific message."""
-    abort(make_response(render_error(status, message)))
 
 
 def _period(plan: Plan, label: str | None,
@@ -85,27 +76,17 @@ def _period(plan: Plan, label: str | None,
     if label:
         period = comparison.period_by_label(db.session, plan, label)
         if period is None:
-            _refuse(404, _("This plan has no reporting period “%(label)s”.", label=label[:40]))
+            refuse(404, _("This plan has no reporting period “%(label)s”.", label=label[:40]))
         return period
     periods = list(plan.periods)
     if not periods:
-        _refuse(404, _("This plan has no reporting periods yet."))
+        refuse(404, _("This plan has no reporting periods yet."))
     if overview is not None:
         with_data = [p for p in periods if overview.has_submissions(p)]
         if with_data:
             return with_data[-1]
     return periods[-1]
 
-
-def _page_number(total_items: int, page_size: int) -> tuple[int, int]:
-    pages = max(1, math.ceil(total_items / page_size))
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        page = 1
-    if page < 1 or page > pages:
-        page = 1
-    return page, pages
 
 
 def _sort_key(name: str):  # noqa: ANN202
@@ -146,7 +127,7 @@ def _scale_labels() -> dict[int, str]:
 def dashboard(slug: str, label: str | None = None):
     """The dashboard: /reports/<slug>/comparison?period=<label> (with the period selector;
     by default the latest period with submissions) or /reports/<slug>/<label>."""
-    plan = _plan(slug, "reports.view")
+    plan = plan_by_slug(slug, "reports.view")
     overview = comparison.Overview(db.session, plan)
     period = _period(plan, label or request.args.get("period"), overview)
     result = overview.comparison(period)
@@ -161,8 +142,8 @@ def dashboard(slug: str, label: str | None = None):
         sort = "code"
     direction = "desc" if request.args.get("dir") == "desc" else "asc"
     rows = sort_rows(result.recommendations, sort, direction)
-    page, pages = _page_number(len(rows), PAGE_SIZE)
-    page_rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    listed = page_of(rows, PAGE_SIZE)
+    page, pages, page_rows = listed.page, listed.pages, listed.items
     texts = {
         rec.id: rec for rec in db.session.scalars(
             sa.select(Recommendation).where(Recommendation.id.in_([r.id for r in page_rows])))
@@ -194,7 +175,7 @@ def _files_svg(result: comparison.Comparison):  # noqa: ANN202
 @bp.route("/<slug>/comparison.csv")
 @requires("reports.export")
 def comparison_csv(slug: str):
-    plan = _plan(slug, "reports.export")
+    plan = plan_by_slug(slug, "reports.export")
     period = _period(plan, request.args.get("period"))
     header, rows = comparison.compare(db.session, plan, period).csv_rows()
     filename = f"comparison-{plan.slug}-{period.label}.csv"
@@ -245,7 +226,7 @@ def _url(endpoint: str, **values: Any) -> str | None:
 @bp.route("/<slug>/comparison/<int:recommendation_id>")
 @requires("reports.view")
 def recommendation(slug: str, recommendation_id: int):
-    plan = _plan(slug, "reports.view")
+    plan = plan_by_slug(slug, "reports.view")
     rec = db.session.get(Recommendation, recommendation_id)
     if rec is None or rec.plan_id != plan.id:
         abort(404)
@@ -265,9 +246,9 @@ def recommendation(slug: str, recommendation_id: int):
                Evaluation.counted == sa.true())
         .order_by(Evaluation.id)).all()
     letters = pseudonyms.by_evaluation(db.session, period.id, [rec.id])
-    page, pages = _page_number(len(counted), EVALUATIONS_PAGE_SIZE)
-    ids = [eid for eid, _ in counted[(page - 1) * EVALUATIONS_PAGE_SIZE:
-                                     page * EVALUATIONS_PAGE_SIZE]]
+    listed = page_of(counted, EVALUATIONS_PAGE_SIZE)
+    page, pages = listed.page, listed.pages
+    ids = [eid for eid, _ in listed.items]
     evaluations = db.session.scalars(
         sa.select(Evaluation).where(Evaluation.id.in_(ids)).order_by(Evaluation.id)
     ).all() if ids else []
@@ -353,7 +334,7 @@ def _official_page(plan: Plan, period: ReportingPeriod, form: OfficialEntryForm,
 @bp.route("/<slug>/official", methods=["GET", "POST"])
 @requires("official.manage")
 def official_page(slug: str):
-    plan = _plan(slug, "official.manage")
+    plan = plan_by_slug(slug, "official.manage")
     period = _period(plan, request.args.get("period"))
     form = _entry_form(plan)
     if request.method == "POST":
@@ -388,7 +369,7 @@ def official_page(slug: str):
 @bp.route("/<slug>/official/import", methods=["POST"])
 @requires("official.manage")
 def official_import(slug: str):
-    plan = _plan(slug, "official.manage")
+    plan = plan_by_slug(slug, "official.manage")
     period = _period(plan, request.args.get("period"))
     import_form = OfficialImportForm()
     if not import_form.validate_on_submit():
@@ -412,7 +393,7 @@ def official_import(slug: str):
 @bp.route("/<slug>/official/<int:entry_id>/delete", methods=["POST"])
 @requires("official.manage")
 def official_delete(slug: str, entry_id: int):
-    plan = _plan(slug, "official.manage")
+    plan = plan_by_slug(slug, "official.manage")
     item = db.session.get(OfficialProgress, entry_id)
     if item is None or item.period.plan_id != plan.id:
         abort(404)
@@ -428,7 +409,7 @@ def official_delete(slug: str, entry_id: int):
 @bp.route("/<slug>/official/template.csv")
 @requires("official.manage")
 def official_template(slug: str):
-    plan = _plan(slug, "official.manage")
+    plan = plan_by_slug(slug, "official.manage")
     return Response(official.template_csv(plan), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="official-{plan.slug}.csv"'})
 
@@ -437,19 +418,14 @@ def official_template(slug: str):
 
 
 def _labelled(slug: str, label: str, action: str) -> tuple[Plan, ReportingPeriod]:
-    plan = _plan(slug, action)
+    plan = plan_by_slug(slug, action)
     return plan, _period(plan, label)
 
-
-def _download(data: bytes, name: str, fmt: str) -> Response:
-    response = Response(data, mimetype=exports.mimetype(fmt))
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    return response
 
 
 def _format(fmt: str) -> str:
     if fmt not in exports.FORMATS:
-        _refuse(404, _("Exports are available as CSV or XLSX."))
+        refuse(404, _("Exports are available as CSV or XLSX."))
     return fmt
 
 
@@ -463,8 +439,7 @@ def export_comparison(slug: str, label: str, fmt: str):
     result = comparison.compare(db.session, plan, period)
     data = exports.render(exports.comparison_tables(db.session, result), fmt,
                           rtl=i18n.text_direction() == "rtl")
-    return _download(data, exports.filename("comparison", plan.slug, period.label, fmt=fmt),
-                     fmt)
+    return download(data, exports.filename("comparison", plan.slug, period.label, fmt=fmt), exports.mimetype(fmt))
 
 
 @bp.route("/<slug>/<label>/export/evaluations.<fmt>")
@@ -475,8 +450,7 @@ def export_evaluations(slug: str, label: str, fmt: str):
     fmt = _format(fmt)
     data = exports.render(exports.evaluation_tables(db.session, plan, period), fmt,
                           rtl=i18n.text_direction() == "rtl")
-    return _download(data, exports.filename("evaluations", plan.slug, period.label, fmt=fmt),
-                     fmt)
+    return download(data, exports.filename("evaluations", plan.slug, period.label, fmt=fmt), exports.mimetype(fmt))
 
 
 # --- the printable report -------------------------------------------------------------------
@@ -486,7 +460,7 @@ def export_evaluations(slug: str, label: str, fmt: str):
 @requires("reports.view")
 def report(slug: str, label: str):
     """Everything of one period on one page, for printing or saving as PDF."""
-    plan = _plan(slug, "reports.view")
+    plan = plan_by_slug(slug, "reports.view")
     period = _period(plan, label)
     overview = comparison.Overview(db.session, plan)
     result = overview.comparison(period)
@@ -509,7 +483,7 @@ def report(slug: str, label: str):
 def _publication(slug: str, label: str, change) -> Response:  # noqa: ANN001
     plan, period = _labelled(slug, label, "reports.publish")
     if not ActionForm().validate_on_submit():
-        _refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
+        refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
                        "changed. Please go back, reload the page and try again."))
     try:
         change(db.session, period, user=current_user)
@@ -555,10 +529,10 @@ def _replies_page(plan: Plan, period: ReportingPeriod, level_key: str | None,
         try:
             level = replies.parse_level(db.session, plan, level_key)
         except replies.NotFound as exc:
-            _refuse(404, exc.message)
+            refuse(404, exc.message)
         thread = replies.coordinator_thread(db.session, plan, period, level, result)
         if strict and not thread.messages and not thread.flagged:
-            _refuse(404, _("This item is not flagged as divergent in this period and has no "
+            refuse(404, _("This item is not flagged as divergent in this period and has no "
                            "thread."))
         form = form or ReplyForm(level=level.key)
         close_form = close_form or ReplyForm(level=level.key, formdata=None)
@@ -567,11 +541,10 @@ def _replies_page(plan: Plan, period: ReportingPeriod, level_key: str | None,
             close_form=close_form, max_body=replies.MAX_BODY,
         ), status
     threads = replies.coordinator_threads(db.session, plan, period, result)
-    page, pages = _page_number(len(threads), THREADS_PAGE_SIZE)
+    listed = page_of(threads, THREADS_PAGE_SIZE)
     return render_template(
         "reports/replies.html", plan=plan, period=period, periods=list(plan.periods),
-        threads=threads[(page - 1) * THREADS_PAGE_SIZE: page * THREADS_PAGE_SIZE],
-        total=len(threads), page=page, pages=pages,
+        threads=listed.items, total=listed.total, page=listed.page, pages=listed.pages,
     ), status
 
 
@@ -589,14 +562,14 @@ def _reply_action(slug: str, label: str, write, done: str, *,  # noqa: ANN001, A
     form = ReplyForm()
     key = (form.level.data or "").strip()
     if not form.validate_on_submit():
-        _refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
+        refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
                        "changed. Please go back, reload the page and try again."))
     try:
         write(plan, period, key, form.body.data)
     except replies.ReplyError as exc:
         db.session.rollback()
         if exc.status == 404:
-            _refuse(404, exc.message)
+            refuse(404, exc.message)
         flash(exc.message, "error")
         form.body.data = (form.body.data or "")[:replies.MAX_BODY]  # never echo a huge text
         if closing:

@@ -8,9 +8,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -21,21 +19,15 @@ from flask_login import current_user
 
 from .. import i18n
 from ..access import ensure, plans_for, requires
-from ..errors import render_error
 from ..extensions import db
 from ..models import Evaluation, Plan, ReportingPeriod
 from ..services.results import chart_views, comparison, exports, publication, replies
+from ..web import plan_by_slug, refuse
 from .forms import RejoinderForm
 
 bp = Blueprint("results", __name__, url_prefix="/our-results")
 
 
-def _refuse(status: int, message: str) -> None:
-    abort(make_response(render_error(status, message)))
-
-
-def _plan(slug: str) -> Plan:
-    return ensure("results.ngo", db.session.scalar(sa.select(Plan).where(Plan.slug == slug)))
 
 
 def _period(plan: Plan, label: str | None, overview: comparison.Overview) -> ReportingPeriod:
@@ -43,10 +35,10 @@ def _period(plan: Plan, label: str | None, overview: comparison.Overview) -> Rep
     if label:
         period = next((p for p in periods if p.label == label), None)
         if period is None:
-            _refuse(404, _("This plan has no reporting period “%(label)s”.", label=label[:40]))
+            refuse(404, _("This plan has no reporting period “%(label)s”.", label=label[:40]))
         return period
     if not periods:
-        _refuse(404, _("This plan has no reporting periods yet."))
+        refuse(404, _("This plan has no reporting periods yet."))
     with_data = [p for p in periods if overview.has_submissions(p)]
     return (with_data or periods)[-1]
 
@@ -86,14 +78,14 @@ def _page(plan: Plan, label: str | None, form: RejoinderForm | None = None,
 @requires("results.ngo")
 def plan(slug: str):
     """?period=<label> chooses the period (by default the latest with submissions)."""
-    return _page(_plan(slug), request.args.get("period"))
+    return _page(plan_by_slug(slug, "results.ngo"), request.args.get("period"))
 
 
 @bp.route("/<slug>/evaluations.xlsx")
 @requires("results.ngo")
 def export_own(slug: str):
     """All the organisation's evaluations of the plan, its evidence list and its threads."""
-    target = _plan(slug)
+    target = plan_by_slug(slug, "results.ngo")
     data = exports.render(exports.own_tables(db.session, target, current_user.organization_id),
                           "xlsx", rtl=i18n.text_direction() == "rtl")
     response = Response(data, mimetype=exports.XLSX_MIMETYPE)
@@ -105,14 +97,14 @@ def export_own(slug: str):
 @bp.route("/<slug>/<label>/rejoinder", methods=["POST"])
 @requires("reply.rejoin")
 def rejoin(slug: str, label: str):
-    target = _plan(slug)
+    target = plan_by_slug(slug, "results.ngo")
     ensure("reply.rejoin", current_user.organization)
     period = comparison.period_by_label(db.session, target, label)
     if period is None:
-        _refuse(404, _("This plan has no reporting period “%(label)s”.", label=label[:40]))
+        refuse(404, _("This plan has no reporting period “%(label)s”.", label=label[:40]))
     form = RejoinderForm()
     if not form.validate_on_submit():
-        _refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
+        refuse(400, _("This form has expired or was sent from elsewhere, so nothing was "
                        "changed. Please go back, reload the page and try again."))
     key = (form.level.data or "").strip()
     try:
@@ -120,7 +112,7 @@ def rejoin(slug: str, label: str):
     except replies.ReplyError as exc:
         db.session.rollback()
         if exc.status == 404:
-            _refuse(404, exc.message)
+            refuse(404, exc.message)
         flash(exc.message, "error")
         return _page(target, period.label, form, exc.status)
     db.session.commit()
