@@ -24,6 +24,7 @@ from monitor.models import (
     Questionnaire,
 )
 from monitor.services.evaluation import lifecycle as service
+from monitor.services.evaluation import overview
 from monitor.services.evaluation.questionnaire import default_questionnaire
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -730,7 +731,7 @@ def test_home_shows_the_state_of_each_evaluation_for_the_open_period(app, s):
 
 def test_home_is_paginated_and_counts_every_row(app, s):
     draft(s, {"status": "25"})
-    (block,) = service.overview(db.session, s.org.id, page=2, per_page=2)
+    (block,) = overview.overview(db.session, s.org.id, page=2, per_page=2)
     assert (block.rows, block.pages) == (3, 2)
     assert [rec.code for fb in block.files for rec, _ev in fb.rows] == [
         s.file.recommendations[2].code]

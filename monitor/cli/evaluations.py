@@ -11,7 +11,7 @@ from flask import Flask
 from ..extensions import db
 from ..models import Organization, Plan, ReportingPeriod
 from ..services import accounts
-from ..services.evaluation import lifecycle as service
+from ..services.evaluation import offline_answers
 from ..services.evaluation import questionnaire_versions as questionnaire_service
 from .lookups import plan_by_slug
 
@@ -108,7 +108,7 @@ def evaluations_import(org_email: str, plan_slug: str, period_label: str, submit
     plan = plan_by_slug(plan_slug)
     period = _period(plan, period_label)
     org = _organization(org_email)
-    report = service.import_answers(db.session, organization=org, period=period,
+    report = offline_answers.import_answers(db.session, organization=org, period=period,
                                     data=path.read_bytes(), filename=path.name, user=None,
                                     submit=submit, historical=historical, lang="en")
     if not report.ok:
@@ -139,7 +139,7 @@ def evaluations_export(org_email: str, plan_slug: str, period_label: str, fmt: s
     period = _period(plan, period_label)
     org = _organization(org_email)
     fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "xlsx")
-    output.write_bytes(service.export_answers(db.session, organization=org, period=period,
+    output.write_bytes(offline_answers.export_answers(db.session, organization=org, period=period,
                                               fmt=fmt))
     db.session.commit()
     click.echo(f"Wrote {output}.")

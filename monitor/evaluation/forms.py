@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import FlaskForm
-from ..services.evaluation.lifecycle import MAX_NOTE_LENGTH, answer_columns
+from ..services.evaluation.lifecycle import MAX_NOTE_LENGTH
+from ..services.evaluation.offline_answers import answer_columns
 
 FIELD_PREFIX = "q."
 

@@ -41,6 +41,7 @@ from ..models import (
 from ..services import mailer
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
+from ..services.evaluation import offline_answers, overview
 from ..services.evaluation import questionnaire_versions as questionnaire_service
 from ..services.evaluation.questionnaire import localized as q_localized
 from ..services.results import pseudonyms
@@ -199,7 +200,7 @@ def home():
     if state not in (None, "not_started", *service.STATE_LABELS):
         state = None
     page = request.args.get("page", 1, type=int) or 1
-    blocks = service.overview(db.session, current_user.organization_id, state=state,
+    blocks = overview.overview(db.session, current_user.organization_id, state=state,
                               page=max(page, 1))
     return render_template("evaluation/home.html", blocks=blocks, state=state, page=page,
                            pages=max((b.pages for b in blocks), default=1),
@@ -671,7 +672,7 @@ def offline(period_id: int):
             flash(_("Please choose a file to import."), "error")
             status = 400
         else:
-            report = service.import_answers(
+            report = offline_answers.import_answers(
                 db.session, organization=current_user.organization, period=period,
                 data=form.file.data.read(), filename=form.file.data.filename or "",
                 user=current_user, submit=form.submit_all.data, lang=_lang())
@@ -696,7 +697,7 @@ def export_answers(period_id: int, fmt: str):
     period = _org_period(period_id)
     if fmt not in ("xlsx", "csv"):
         abort(404)
-    data = service.export_answers(db.session, organization=current_user.organization,
+    data = offline_answers.export_answers(db.session, organization=current_user.organization,
                                   period=period, fmt=fmt)
     db.session.commit()
     name = f"evaluations-{period.plan.slug}-{period.label}.{fmt}"
