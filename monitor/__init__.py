@@ -49,7 +49,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import cli, errors, security
     from .services import audit
-
     from .services.results.official import measure_label
 
     app.jinja_env.globals["measure_label"] = measure_label

@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
 
-from .extensions import db, login_manager
 from . import models as m
+from .extensions import db, login_manager
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"

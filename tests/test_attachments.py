@@ -23,6 +23,7 @@ from monitor.extensions import db
 from monitor.models import Attachment, AuditEvent, Evaluation
 from monitor.services.evaluation import attachments as service
 from monitor.services.evaluation import lifecycle as evaluations
+from monitor.services.evaluation import review
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
@@ -300,7 +301,7 @@ def test_a_document_of_a_submitted_version_is_kept(app, s):
                                   expected_version=evaluation.version, user=s.admin)
     db.session.commit()
     assert revision.answers["_attachments"]["evidence_files"][0]["sha256"] == attachment.sha256
-    evaluations.request_clarification(db.session, evaluation, message="Why?",
+    review.request_clarification(db.session, evaluation, message="Why?",
                                       user=s.coordinator)
     db.session.commit()
     client = client_for(app, s.evaluator)

@@ -357,15 +357,9 @@ from monitor.models import Organization as _Organization  # noqa: E402
 from monitor.services import tabular
 from monitor.services.catalogue import records as catalogue
 from monitor.services.catalogue import upr_formats
-from monitor.services.evaluation import (
-    attachments,
-)
-from monitor.services.evaluation import (
-    lifecycle as evaluations,
-)
-from monitor.services.evaluation import (
-    questionnaire_versions as questionnaires,
-)
+from monitor.services.evaluation import attachments, review
+from monitor.services.evaluation import lifecycle as evaluations
+from monitor.services.evaluation import questionnaire_versions as questionnaires
 from monitor.services.outreach import enrolment, invitations, organizations
 from monitor.services.results import official
 
@@ -626,10 +620,10 @@ CASES = {
             db.session, organization=_get(_Organization, w["org"]), recommendation=_rec(w),
             period=_get(ReportingPeriod, w["old"]), answers=_answers(),
             user=_get(User, w["admin"]), submitted_at=dt.datetime(2022, 7, 1))),
-    "evaluations.return_to_evaluator": Case("evaluation.returned", _on_evaluation(
-        evaluations.return_to_evaluator, "awaiting", "admin", comment="Please add evidence")),
-    "evaluations.request_clarification": Case(
-        "evaluation.clarification_requested", lambda w: evaluations.request_clarification(
+    "review.return_to_evaluator": Case("evaluation.returned", _on_evaluation(
+        review.return_to_evaluator, "awaiting", "admin", comment="Please add evidence")),
+    "review.request_clarification": Case(
+        "evaluation.clarification_requested", lambda w: review.request_clarification(
             db.session, _get(_Evaluation, w["submitted"]), message="Which law?",
             user=_get(User, w["coordinator"]))),
     # evidence and questionnaires

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from ..forms import FlaskForm
 from wtforms import SelectField, StringField, ValidationError
 
+from ..forms import FlaskForm
 from ..i18n import normalize_digits
 
 

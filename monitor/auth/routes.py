@@ -1,17 +1,25 @@
 """Sign-in, sign-out and the home page that sends each role to its own start page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from wtforms import Field
 
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
-from ..security import password_guesses, safe_next, start_session
-from ..services import accounts
 from ..models import User, utcnow
-from ..services import mailer
+from ..security import password_guesses, safe_next, start_session
+from ..services import accounts, mailer
 from .forms import ConfirmForm, EmailForm, LoginForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)

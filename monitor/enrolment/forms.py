@@ -3,11 +3,19 @@ the services (one place for the form, the import and the open call)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..forms import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms import FlaskForm
 
 LANGUAGE_CHOICES = [SelectChoice("ar", "العربية"), SelectChoice("ckb", "کوردی"),
                     SelectChoice("en", "English")]

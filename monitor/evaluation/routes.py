@@ -43,6 +43,7 @@ from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
 from ..services.evaluation import offline_answers, overview
 from ..services.evaluation import questionnaire_versions as questionnaire_service
+from ..services.evaluation import review as conversation
 from ..services.evaluation.questionnaire import localized as q_localized
 from ..services.results import pseudonyms
 from ..web import XLSX_MIMETYPE, plan_by_slug
@@ -162,7 +163,7 @@ def _page(evaluation: Evaluation | None, period: ReportingPeriod, recommendation
         attachments=(attachment_service.for_evaluation(db.session, evaluation)
                      if evaluation else []),
         revisions=evaluation.revisions if evaluation else [],
-        notes=service.notes(db.session, evaluation) if evaluation else [],
+        notes=conversation.notes(db.session, evaluation) if evaluation else [],
         return_form=return_form or ReturnForm(), attachment_form=attachment_form,
         visibility_form=VisibilityForm(), file_questions=file_questions,
         previous_available=bool(previous), state_labels=service.STATE_LABELS,
@@ -414,7 +415,7 @@ def return_(evaluation_id: int):
         return _page(evaluation, evaluation.period, evaluation.recommendation, status=422,
                      return_form=form)
     try:
-        emails = service.return_to_evaluator(
+        emails = conversation.return_to_evaluator(
             db.session, evaluation, comment=form.comment.data,
             expected_version=version_from(request.form), user=current_user)
     except service.EvaluationError as exc:
@@ -554,7 +555,7 @@ def _review_page(evaluation: Evaluation, form: ClarificationForm | None = None,
         "evaluation/review.html", evaluation=evaluation, revision=revision,
         revisions=revisions, definition=questionnaire.definition, organization=organization,
         attachments=attachment_service.for_evaluation(db.session, evaluation, coordinator=True),
-        notes=service.notes(db.session, evaluation, coordinator=True),
+        notes=conversation.notes(db.session, evaluation, coordinator=True),
         form=form or ClarificationForm(), state_labels=service.STATE_LABELS,
     ), status
 
@@ -579,7 +580,7 @@ def clarify(evaluation_id: int):
         flash(_("Please write what needs clarification."), "error")
         return _review_page(evaluation, form, 422)
     try:
-        emails = service.request_clarification(db.session, evaluation,
+        emails = conversation.request_clarification(db.session, evaluation,
                                                message=form.message.data, user=current_user)
     except service.EvaluationError as exc:
         db.session.rollback()

@@ -47,11 +47,10 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
-
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from ..models import OutgoingEmail, utcnow

@@ -34,7 +34,6 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -48,7 +47,6 @@ from ...models import (
     EvaluationRevision,
     FileChoice,
     Organization,
-    OutgoingEmail,
     Plan,
     Recommendation,
     RecommendationFile,
@@ -56,7 +54,7 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import audit, mailer
+from .. import audit
 from . import attachments as attachment_service
 from .questionnaire import status_score, validate_answers
 from .questionnaire_versions import (
@@ -630,7 +628,7 @@ def record_submitted(session: Session, *, organization: Organization,
     return evaluation
 
 
-# --- the NGO administrator's return, the coordinator's clarification ---------------------
+# --- comments left with a submission, a return or a clarification (see review.py) ---------
 
 
 def _clean_note(text: str | None, *, required: bool) -> str | None:
@@ -643,101 +641,3 @@ def _clean_note(text: str | None, *, required: bool) -> str | None:
         raise EvaluationError(_("The comment is too long: %(length)s characters. The limit "
                                 "is %(limit)s.", length=len(text), limit=MAX_NOTE_LENGTH), 422)
     return text
-
-
-def _link(evaluation: Evaluation, *, review: bool = False) -> str:
-    base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
-    return f"{base}/evaluations/{'review/' if review else ''}{evaluation.id}"
-
-
-def _notify(session: Session, evaluation: Evaluation, recipients: list[User], *, kind: str,
-            template: str, comment: str, actor: User) -> list[OutgoingEmail]:
-    emails = []
-    seen = set()
-    org = evaluation.organization
-    for person in recipients:
-        if person is None or not person.active or person.email in seen or person.id == actor.id:
-            continue
-        seen.add(person.email)
-        emails.append(mailer.queue(
-            session, kind=kind, to=person.email, template=template,
-            lang=person.language or org.preferred_language, plan_id=evaluation.period.plan_id,
-            evaluation=evaluation, recommendation=evaluation.recommendation,
-            period=evaluation.period, plan=evaluation.period.plan, comment=comment,
-            link=_link(evaluation), organization=org))
-    return emails
-
-
-def _org_users(session: Session, organization_id: int, role: str) -> list[User]:
-    return list(session.scalars(sa.select(User).where(
-        User.organization_id == organization_id, User.role == role, User.active.is_(True)
-    ).order_by(User.id)))
-
-
-def return_to_evaluator(session: Session, evaluation: Evaluation, *, comment: str | None,
-                        expected_version: int | None, user: User) -> list[OutgoingEmail]:
-    """The NGO administrator returns an evaluation awaiting approval, with a comment; the
-    evaluator who sent it is told by email. Returns the queued emails."""
-    _require_role(user, "ngo_admin")
-    check_scope(session, evaluation.organization_id, evaluation.recommendation,
-                evaluation.period)
-    check_open(evaluation.period)
-    if evaluation.state != "awaiting_approval":
-        raise EvaluationError(_("Only an evaluation waiting for approval can be returned."))
-    comment = _clean_note(comment, required=True)
-    _check_version(session, evaluation, expected_version)
-    yours = evaluation.version
-    # While a counted version exists, the revision goes back to the clarification stage.
-    evaluation.state = "clarification_requested" if evaluation.counted else "draft"
-    evaluation.updated_at = utcnow()
-    evaluation.updated_by_id = user.id
-    _flush_or_stale(session, evaluation, yours)
-    session.add(EvaluationNote(evaluation_id=evaluation.id, kind="returned", author_id=user.id,
-                               body=comment))
-    audit.record(session, "evaluation.returned", evaluation, actor_id=user.id,
-                 plan_id=evaluation.period.plan_id,
-                 before={"state": "awaiting_approval", "version": yours},
-                 after={"state": evaluation.state, "version": evaluation.version})
-    sender = (session.get(User, evaluation.sent_for_approval_by_id)
-              if evaluation.sent_for_approval_by_id else None)
-    recipients = [sender] if sender is not None and sender.active else _org_users(
-        session, evaluation.organization_id, "evaluator")
-    return _notify(session, evaluation, recipients, kind="evaluation_returned",
-                   template="evaluation_returned", comment=comment, actor=user)
-
-
-def request_clarification(session: Session, evaluation: Evaluation, *, message: str | None,
-                          user: User) -> list[OutgoingEmail]:
-    """The coordinator asks the organisation about a submitted evaluation. It stays
-    counted as it is; the organisation may submit a revision. Returns the queued emails."""
-    _require_role(user, "coordinator")
-    if not evaluation.counted:
-        raise NotFound(_("This evaluation has not been submitted."))
-    if evaluation.state == "clarification_requested":
-        raise EvaluationError(_("A clarification has already been requested and the "
-                                "organisation has not answered yet."))
-    if evaluation.state != "submitted":
-        raise EvaluationError(_("The organisation is already revising this evaluation."))
-    message = _clean_note(message, required=True)
-    yours = evaluation.version
-    evaluation.state = "clarification_requested"
-    _flush_or_stale(session, evaluation, yours)
-    session.add(EvaluationNote(evaluation_id=evaluation.id, kind="clarification_request",
-                               author_id=user.id, body=message))
-    audit.record(session, "evaluation.clarification_requested", evaluation, actor_id=user.id,
-                 plan_id=evaluation.period.plan_id, before={"state": "submitted"},
-                 after={"state": evaluation.state, "version": evaluation.version})
-    recipients = _org_users(session, evaluation.organization_id, "ngo_admin")
-    if evaluation.sent_for_approval_by_id:
-        recipients.append(session.get(User, evaluation.sent_for_approval_by_id))
-    return _notify(session, evaluation, recipients, kind="evaluation_clarification",
-                   template="evaluation_clarification_requested", comment=message, actor=user)
-
-
-def notes(session: Session, evaluation: Evaluation, *, coordinator: bool = False
-          ) -> list[EvaluationNote]:
-    """The conversation; the coordinator does not see the NGO's internal returns."""
-    query = sa.select(EvaluationNote).where(EvaluationNote.evaluation_id == evaluation.id)
-    if coordinator:
-        query = query.where(EvaluationNote.kind.in_(("clarification_request", "reply")))
-    return list(session.scalars(query.order_by(EvaluationNote.created_at, EvaluationNote.id)))
