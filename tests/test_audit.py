@@ -360,7 +360,7 @@ from monitor.services.catalogue import upr_formats
 from monitor.services.evaluation import attachments, review
 from monitor.services.evaluation import lifecycle as evaluations
 from monitor.services.evaluation import questionnaire_versions as questionnaires
-from monitor.services.outreach import enrolment, invitations, organizations
+from monitor.services.outreach import enrolment, invitations, open_call, organizations
 from monitor.services.results import official
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -572,14 +572,14 @@ CASES = {
     "invitations.decline": Case("invitation.declined", lambda w: invitations.decline(
         db.session, _get(Invitation, w["invitation"]), "No capacity this year")),
     "invitations.submit_join_request": Case(
-        "join_request.submitted", lambda w: invitations.submit_join_request(
+        "join_request.submitted", lambda w: open_call.submit_join_request(
             db.session, _get(Plan, w["plan"]), {"name": "منظمة تطلب",
                                                  "email": "asks@ngo.example"})),
     "invitations.approve_join_request": Case(
-        "join_request.approved", lambda w: invitations.approve_join_request(
+        "join_request.approved", lambda w: open_call.approve_join_request(
             db.session, _get(JoinRequest, w["request"]), actor_id=w["coordinator"])),
     "invitations.reject_join_request": Case(
-        "join_request.rejected", lambda w: invitations.reject_join_request(
+        "join_request.rejected", lambda w: open_call.reject_join_request(
             db.session, _get(JoinRequest, w["request"]), "Not an NGO",
             actor_id=w["coordinator"])),
     # an NGO's enrolment and people

@@ -33,6 +33,7 @@ from monitor.models import (
     User,
     utcnow,
 )
+from monitor.services.outreach import funnel as funnel_service
 from monitor.services.outreach import invitations as service
 from monitor.tokens import make_token
 
@@ -182,7 +183,7 @@ def test_the_whole_journey_through_a_real_smtp_server(app, world, smtp_server):
 
     # The funnel.
     page = text(coordinator.get(f"/plans/{world.plan.slug}/invitations"))
-    funnel = service.funnel(db.session, world.plan)
+    funnel = funnel_service.funnel(db.session, world.plan)
     assert (funnel.invited, funnel.sent, funnel.failed, funnel.registered, funnel.declined,
             funnel.pending) == (3, 3, 0, 1, 1, 1)
     assert funnel.opened == 2
@@ -294,7 +295,7 @@ def test_a_batch_cut_by_the_smtp_server_completes_on_rerun_without_duplicates(
     assert failed.recipient == bounced.email and failed.last_error.startswith("550")
     statuses = db.session.scalars(sa.select(OutgoingEmail.status)).all()
     assert sorted(statuses) == ["failed"] + ["sent"] * 11
-    funnel = service.funnel(db.session, world.plan)
+    funnel = funnel_service.funnel(db.session, world.plan)
     assert (funnel.sent, funnel.failed) == (11, 1)
     assert funnel.failures[0][0].email == bounced.email
 
@@ -401,7 +402,7 @@ def test_the_coordinator_withdraws_an_invitation_and_its_queued_email(app, world
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).status == "revoked"
     assert db.session.scalar(sa.select(OutgoingEmail.status)) == "cancelled"
-    assert service.funnel(db.session, world.plan).invited == 0
+    assert funnel_service.funnel(db.session, world.plan).invited == 0
     # Withdrawing twice is refused and changes nothing.
     before = snapshot()
     response = post_form(coordinator, f"/invitations/{invitation.id}/revoke",

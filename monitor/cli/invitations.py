@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from ..extensions import db
 from ..models import Organization, Plan
 from ..services import mailer
+from ..services.outreach import funnel
 from ..services.outreach import invitations as service
 from .lookups import plan_by_slug
 
@@ -114,7 +115,7 @@ def remind_command(plan_slug: str, min_hours: float, send: bool) -> None:
 def status_command(plan_slug: str) -> None:
     """The plan's funnel: invited, sent, failed, opened, registered, declined."""
     plan = plan_by_slug(plan_slug)
-    f = service.funnel(db.session, plan)
+    f = funnel.funnel(db.session, plan)
     click.echo(f"invited {f.invited}  sent {f.sent}  queued {f.queued}  failed {f.failed}  "
                f"opened {f.opened}  registered {f.registered}  declined {f.declined}  "
                f"no answer {f.pending}  withdrawn {f.revoked}")

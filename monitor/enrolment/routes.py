@@ -48,7 +48,9 @@ from ..security import password_guesses, start_session
 from ..services import mailer
 from ..services.catalogue import records as catalogue_service
 from ..services.outreach import enrolment as enrolment_service
+from ..services.outreach import funnel as funnel_service
 from ..services.outreach import invitations as invitation_service
+from ..services.outreach import open_call as open_call_service
 from ..services.outreach import organizations as organization_service
 from ..services.outreach.enrolment import EnrolmentError
 from ..services.outreach.invitations import InvitationError
@@ -231,7 +233,7 @@ def organizations_import():
 def invitations(slug: str):
     plan = _plan(slug, "invitations.manage")
     status = request.args.get("status", "")
-    mail = invitation_service.latest_email_status()
+    mail = funnel_service.latest_email_status()
     query = (sa.select(Invitation).where(Invitation.plan_id == plan.id)
              .join(Organization, Organization.id == Invitation.organization_id)
              .order_by(Organization.name, Invitation.id))
@@ -251,7 +253,7 @@ def invitations(slug: str):
                                          .where(JoinRequest.plan_id == plan.id,
                                                 JoinRequest.status == "pending")) or 0
     return render_template(
-        "enrolment/invitations.html", plan=plan, funnel=invitation_service.funnel(db.session, plan),
+        "enrolment/invitations.html", plan=plan, funnel=funnel_service.funnel(db.session, plan),
         progress=invitation_service.progress(db.session, plan), invitations=rows, total=total,
         page=page, per_page=PER_PAGE, status=status, mail_states=email_status,
         uninvited=uninvited, uninvited_total=uninvited_total, uninvited_page=uninvited_page,
@@ -426,7 +428,7 @@ def approve_join_request(request_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        _invitation_row, email = invitation_service.approve_join_request(
+        _invitation_row, email = open_call_service.approve_join_request(
             db.session, join_request, actor_id=current_user.id)
     except InvitationError as exc:
         db.session.rollback()
@@ -451,7 +453,7 @@ def reject_join_request(request_id: int):
         flash(_("Please give the reason: it is sent to the organisation."), "error")
         return redirect(url_for("enrolment.join_requests", slug=slug))
     try:
-        email = invitation_service.reject_join_request(db.session, join_request, form.reason.data,
+        email = open_call_service.reject_join_request(db.session, join_request, form.reason.data,
                                                        actor_id=current_user.id)
     except InvitationError as exc:
         db.session.rollback()
@@ -470,7 +472,7 @@ def reject_join_request(request_id: int):
 @requires(PUBLIC)
 def open_call_index():
     return render_template("enrolment/open_call_index.html",
-                           plans=invitation_service.open_plans(db.session))
+                           plans=open_call_service.open_plans(db.session))
 
 
 def _open_plan(slug: str) -> Plan:
@@ -489,7 +491,7 @@ def open_call(slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            invitation_service.submit_join_request(db.session, plan, form.data)
+            open_call_service.submit_join_request(db.session, plan, form.data)
         except OrganizationError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -24,17 +24,13 @@ Sending (the decision)
     run interrupted by the SMTP server is completed by the next run (no duplicates, none
     missing).
 
-Open call
-    A public form where an organisation that was not invited asks to join a plan. It
-    never tells the requester whether the organisation is already known: every accepted
-    submission gets the same answer. The coordinator approves (the same signed
-    invitation is created and sent) or rejects with a reason, which is emailed.
+The funnel is in funnel.py, the open call in open_call.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,18 +44,16 @@ from ... import tokens
 from ...i18n import format_date
 from ...models import (
     Invitation,
-    JoinRequest,
     Organization,
     OutgoingEmail,
     Plan,
-    RecommendationFile,
     User,
     utcnow,
 )
 from .. import audit, mailer
 from ..accounts import AccountError, authenticate, check_password_rules, hash_password
 from ..catalogue.records import active_files, file_counts
-from .organizations import OrganizationError, clean_fields, clean_text, find_by_email
+from .organizations import clean_text
 
 #: At most this many messages per web request, within this many seconds.
 WEB_BATCH = 50
@@ -394,96 +388,6 @@ def progress(session: Session, plan: Plan) -> Progress:
     return result
 
 
-# --- the funnel ----------------------------------------------------------------------------
-
-
-@dataclass
-class FileUptake:
-    file: RecommendationFile
-    monitoring: int
-    declined: int
-
-
-@dataclass
-class Funnel:
-    invited: int = 0
-    queued: int = 0
-    sent: int = 0
-    failed: int = 0
-    opened: int = 0
-    registered: int = 0
-    declined: int = 0
-    pending: int = 0
-    revoked: int = 0
-    failures: list[tuple[Organization, str]] = field(default_factory=list)
-    declines: list[tuple[Organization, str | None, dt.datetime | None]] = field(
-        default_factory=list)
-    files: list[FileUptake] = field(default_factory=list)
-
-    @property
-    def unmonitored(self) -> list[RecommendationFile]:
-        return [f.file for f in self.files if f.monitoring == 0]
-
-
-def latest_email_status() -> sa.Subquery:
-    """Per invitation: status and error of its most recent invitation email."""
-    latest = (sa.select(sa.func.max(OutgoingEmail.id).label("id"))
-              .where(OutgoingEmail.kind == "invitation", OutgoingEmail.invitation_id.is_not(None),
-                     OutgoingEmail.status != "cancelled")
-              .group_by(OutgoingEmail.invitation_id)).subquery()
-    return (sa.select(OutgoingEmail.invitation_id, OutgoingEmail.status,
-                      OutgoingEmail.last_error, OutgoingEmail.sent_at)
-            .join(latest, latest.c.id == OutgoingEmail.id)).subquery()
-
-
-def funnel(session: Session, plan: Plan, *, list_limit: int = 100) -> Funnel:
-    result = Funnel()
-    statuses = dict(session.execute(
-        sa.select(Invitation.status, sa.func.count()).where(Invitation.plan_id == plan.id)
-        .group_by(Invitation.status)).all())
-    result.pending = statuses.get("pending", 0)
-    result.registered = statuses.get("registered", 0)
-    result.declined = statuses.get("declined", 0)
-    result.revoked = statuses.get("revoked", 0)
-    result.invited = result.pending + result.registered + result.declined
-    active = sa.and_(Invitation.plan_id == plan.id, Invitation.status != "revoked")
-    result.opened = session.scalar(sa.select(sa.func.count()).select_from(Invitation).where(
-        active, Invitation.opened_at.is_not(None))) or 0
-    mail = latest_email_status()
-    emails = dict(session.execute(
-        sa.select(mail.c.status, sa.func.count()).select_from(Invitation)
-        .join(mail, mail.c.invitation_id == Invitation.id).where(active)
-        .group_by(mail.c.status)).all())
-    result.queued, result.sent, result.failed = (emails.get(s, 0) for s in
-                                                 ("queued", "sent", "failed"))
-    result.failures = [(org, error or "") for org, error in session.execute(
-        sa.select(Organization, mail.c.last_error).select_from(Invitation)
-        .join(mail, mail.c.invitation_id == Invitation.id)
-        .join(Organization, Organization.id == Invitation.organization_id)
-        .where(active, mail.c.status == "failed").order_by(Organization.name)
-        .limit(list_limit)).all()]
-    result.declines = [tuple(row) for row in session.execute(
-        sa.select(Organization, Invitation.decline_reason, Invitation.responded_at)
-        .join(Invitation, Invitation.organization_id == Organization.id)
-        .where(Invitation.plan_id == plan.id, Invitation.status == "declined")
-        .order_by(Invitation.responded_at.desc()).limit(list_limit)).all()]
-    from ...models import FileChoice
-
-    counts: dict[tuple[int, str], int] = {
-        (file_id, choice): n for file_id, choice, n in session.execute(
-            sa.select(FileChoice.file_id, FileChoice.choice, sa.func.count())
-            .join(RecommendationFile, RecommendationFile.id == FileChoice.file_id)
-            .join(Invitation, sa.and_(Invitation.organization_id == FileChoice.organization_id,
-                                      Invitation.plan_id == RecommendationFile.plan_id))
-            .where(RecommendationFile.plan_id == plan.id, Invitation.status == "registered")
-            .group_by(FileChoice.file_id, FileChoice.choice)).all()
-    }
-    result.files = [FileUptake(f, counts.get((f.id, "monitoring"), 0),
-                               counts.get((f.id, "declined"), 0))
-                    for f in active_files(plan)]
-    return result
-
-
 # --- the NGO's answer ----------------------------------------------------------------------
 
 
@@ -642,98 +546,3 @@ def decline(session: Session, invitation: Invitation, reason: str | None) -> Non
         raise InvitationError(used_message(), 409)
     audit.record(session, "invitation.declined", invitation, before={"status": before_status},
                  after={"status": "declined", "reason": text or None})
-
-
-# --- the open call -------------------------------------------------------------------------
-
-
-def open_plans(session: Session) -> list[Plan]:
-    return list(session.scalars(sa.select(Plan).where(Plan.status == "open").order_by(Plan.id)))
-
-
-def submit_join_request(session: Session, plan: Plan, raw: dict[str, Any]) -> JoinRequest | None:
-    """Record a request to join. Returns None when the same address already has a pending
-    request for this plan (the requester sees the same answer either way)."""
-    if plan.status != "open":
-        raise InvitationError(_("This plan is not open for participation."), 404)
-    values, errors = clean_fields(raw)
-    if errors:
-        raise OrganizationError(_("Please correct the fields marked below."), errors)
-    duplicate = session.scalar(sa.select(JoinRequest.id).where(
-        JoinRequest.plan_id == plan.id, JoinRequest.email == values["email"],
-        JoinRequest.status == "pending").limit(1))
-    if duplicate is not None:
-        return None
-    request = JoinRequest(plan_id=plan.id, status="pending", **values)
-    session.add(request)
-    session.flush()
-    audit.record(session, "join_request.submitted", request, plan_id=plan.id,
-                 after={"email": values["email"]})
-    return request
-
-
-def approve_join_request(session: Session, request: JoinRequest, *,
-                         actor_id: int | None) -> tuple[Invitation, int | None]:
-    """Create (or reuse) the organisation and queue the same signed invitation; returns
-    the invitation and the queued email's id (None when it had already registered)."""
-    if request.status != "pending":
-        raise InvitationError(_("This request has already been decided."), 409)
-    plan = request.plan
-    _check_plan_open(plan)
-    organization = find_by_email(session, request.email)
-    if organization is None:
-        organization = Organization(name=request.name, email=request.email,
-                                    registration_number=request.registration_number,
-                                    governorate=request.governorate,
-                                    preferred_language=request.preferred_language)
-        session.add(organization)
-        session.flush()
-        audit.record(session, "organization.created", organization, actor_id=actor_id,
-                     organization_id=organization.id, after={"from": "join_request"})
-    invitation = session.scalar(sa.select(Invitation).where(
-        Invitation.organization_id == organization.id, Invitation.plan_id == plan.id))
-    email = None
-    if invitation is None:
-        invitation = Invitation(organization=organization, plan=plan, status="pending",
-                                invited_by_id=actor_id)
-        _new_link(invitation)
-        session.add(invitation)
-        session.flush()
-    elif invitation.status != "registered":
-        invitation.status = "pending"
-        _new_link(invitation)
-    if invitation.status != "registered":
-        session.flush()
-        (email,) = queue_invitation_emails(session, plan, [_invitee(invitation)], approved=True)
-    request.status = "approved"
-    request.decided_at = utcnow()
-    request.decided_by_id = actor_id
-    audit.record(session, "join_request.approved", request, actor_id=actor_id,
-                 plan_id=plan.id, organization_id=organization.id,
-                 after={"invitation": invitation.id})
-    return invitation, email
-
-
-def reject_join_request(session: Session, request: JoinRequest, reason: str, *,
-                        actor_id: int | None) -> OutgoingEmail:
-    if request.status != "pending":
-        raise InvitationError(_("This request has already been decided."), 409)
-    text = (reason or "").strip()
-    if not text:
-        raise InvitationError(_("Please give the reason: it is sent to the organisation."), 422,
-                              [("reason", _("This field is required."))])
-    if len(text) > MAX_REASON:
-        raise InvitationError(_("Please correct the fields marked below."), 422,
-                              [("reason", _("At most %(n)d characters.", n=MAX_REASON))])
-    request.status = "rejected"
-    request.reason = text
-    request.decided_at = utcnow()
-    request.decided_by_id = actor_id
-    email = mailer.queue(session, kind="join_request_rejected", to=request.email,
-                         template="join_request_rejected", lang=request.preferred_language,
-                         plan_id=request.plan_id, reply_to=request.plan.body.contact_email,
-                         request=request, plan=request.plan, body=request.plan.body,
-                         reason=text)
-    audit.record(session, "join_request.rejected", request, actor_id=actor_id,
-                 plan_id=request.plan_id, after={"reason": text})
-    return email
