@@ -355,8 +355,8 @@ from monitor.models import (  # noqa: E402
 )
 from monitor.models import Organization as _Organization  # noqa: E402
 from monitor.services import tabular
+from monitor.services.catalogue import importing, upr_formats
 from monitor.services.catalogue import records as catalogue
-from monitor.services.catalogue import upr_formats
 from monitor.services.evaluation import attachments, review
 from monitor.services.evaluation import lifecycle as evaluations
 from monitor.services.evaluation import questionnaire_versions as questionnaires
@@ -452,8 +452,8 @@ def _catalogue_import(w: dict) -> None:
            "response": "supported"}
     data = tabular.write_csv(upr_formats.TEMPLATE_HEADER,
                              [[row.get(h, "") for h in upr_formats.TEMPLATE_HEADER]])
-    preview = catalogue.preview_import(db.session, plan, data, "import.csv")
-    catalogue.apply_import(db.session, plan, preview, actor_id=w["coordinator"])
+    preview = importing.preview_import(db.session, plan, data, "import.csv")
+    importing.apply_import(db.session, plan, preview, actor_id=w["coordinator"])
 
 
 def _organizations_import(w: dict) -> None:
@@ -464,7 +464,8 @@ def _organizations_import(w: dict) -> None:
 
 
 def _questionnaire_import(w: dict) -> None:
-    from monitor.services.evaluation.questionnaire import export_xlsform, make_question
+    from monitor.services.evaluation.questionnaire import make_question
+    from monitor.services.evaluation.xlsform import export_xlsform
 
     plan = _get(Plan, w["plan"])
     definition = questionnaires.current_definition(db.session, plan)
@@ -530,7 +531,7 @@ CASES = {
         "recommendation.assigned", lambda w: catalogue.assign_to_file(
             db.session, _get(Plan, w["plan"]), w["other_recs"][:2], w["files"][0],
             actor_id=w["coordinator"])),
-    "catalogue.apply_import": Case("catalogue.imported", _catalogue_import),
+    "importing.apply_import": Case("catalogue.imported", _catalogue_import),
     # official figures
     "official.save_entry": Case("official.recorded", lambda w: official.save_entry(
         db.session, _get(ReportingPeriod, w["old"]), official.Entry(

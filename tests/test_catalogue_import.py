@@ -25,6 +25,7 @@ from werkzeug.test import encode_multipart
 
 from monitor.extensions import db
 from monitor.models import AuditEvent, Plan, Recommendation
+from monitor.services.catalogue import exporting, importing
 from monitor.services.catalogue import records as service
 from monitor.services.catalogue.records import CatalogueError
 from monitor.services.catalogue.upr_formats import TEMPLATE_HEADER
@@ -51,9 +52,9 @@ def recs(plan: Plan) -> list[Recommendation]:
         Recommendation.plan_id == plan.id).order_by(Recommendation.sort_key)).all()
 
 
-def do_import(plan: Plan, data: bytes, name: str = "file.csv") -> service.ImportPreview:
-    preview = service.preview_import(db.session, plan, data, name)
-    service.apply_import(db.session, plan, preview)
+def do_import(plan: Plan, data: bytes, name: str = "file.csv") -> importing.ImportPreview:
+    preview = importing.preview_import(db.session, plan, data, name)
+    importing.apply_import(db.session, plan, preview)
     db.session.commit()
     return preview
 
@@ -70,13 +71,13 @@ def numbered_list_from_template() -> bytes:
 def test_importing_the_un_report_in_the_template_format_gives_241_recommendations(app):
     plan = empty_plan()
     data = shared_data(TEMPLATE_FILE).read_bytes()
-    preview = service.preview_import(db.session, plan, data, TEMPLATE_FILE)
+    preview = importing.preview_import(db.session, plan, data, TEMPLATE_FILE)
     assert preview.format == "template" and preview.ok
     assert preview.counts() == {"new": 241, "updated": 0, "unchanged": 0, "rejected": 0,
                                 "skipped": 0}
     assert recs(plan) == []  # a preview writes nothing
 
-    service.apply_import(db.session, plan, preview)
+    importing.apply_import(db.session, plan, preview)
     db.session.commit()
     stored = recs(plan)
     assert len(stored) == 241
@@ -93,7 +94,7 @@ def test_importing_the_un_report_in_the_template_format_gives_241_recommendation
         AuditEvent.action == "catalogue.imported"))
     assert event.plan_id == plan.id and event.after["new"] == 241
 
-    again = service.preview_import(db.session, plan, data, TEMPLATE_FILE)
+    again = importing.preview_import(db.session, plan, data, TEMPLATE_FILE)
     assert again.counts() == {"new": 0, "updated": 0, "unchanged": 241, "rejected": 0,
                               "skipped": 0}
 
@@ -112,7 +113,7 @@ def test_importing_upr_infos_export_gives_242_rows_matched_by_text_and_state(app
     assert second.themes == "Death penalty; International instruments"
     assert second.sort_key.startswith("~consider the possibility")
 
-    again = service.preview_import(db.session, plan, data, UPR_INFO_FILE)
+    again = importing.preview_import(db.session, plan, data, UPR_INFO_FILE)
     assert again.counts()["unchanged"] == 242 and not again.has_changes
 
 
@@ -121,7 +122,7 @@ def test_upr_info_rows_for_other_states_under_review_are_skipped_and_counted(app
     table = read_table(shared_data(UPR_INFO_FILE).read_bytes(), "u.csv")
     rows = [table.header] + [cells for _, cells in table.rows]
     rows[1][0] = rows[2][0] = "Jordan"
-    preview = service.preview_import(db.session, plan, csv_bytes(rows), "u.csv")
+    preview = importing.preview_import(db.session, plan, csv_bytes(rows), "u.csv")
     assert preview.counts()["new"] == 240 and preview.skipped == 2
     assert "Jordan (2)" in preview.skipped_reason
 
@@ -129,7 +130,7 @@ def test_upr_info_rows_for_other_states_under_review_are_skipped_and_counted(app
 def test_upr_info_after_the_template_adds_themes_instead_of_duplicating(app):
     plan = empty_plan()
     do_import(plan, shared_data(TEMPLATE_FILE).read_bytes())
-    preview = service.preview_import(db.session, plan, shared_data(UPR_INFO_FILE).read_bytes(),
+    preview = importing.preview_import(db.session, plan, shared_data(UPR_INFO_FILE).read_bytes(),
                                      "u.csv")
     # 240 rows match on normalised text and State: 11 only through the State's UN name
     # ("United States" is "United States of America"), 9 only by leaving aside the
@@ -151,7 +152,7 @@ def test_the_numbered_list_imports_with_response_unknown_and_keeps_known_respons
 
     plan = empty_plan()
     do_import(plan, shared_data(TEMPLATE_FILE).read_bytes())
-    again = service.preview_import(db.session, plan, data, "list.txt")
+    again = importing.preview_import(db.session, plan, data, "list.txt")
     assert again.counts() == {"new": 0, "updated": 0, "unchanged": 241, "rejected": 0,
                               "skipped": 0}
     assert Counter(r.response for r in recs(plan)) == {"supported": 175, "noted": 66}
@@ -181,11 +182,11 @@ def test_an_edited_file_updates_only_what_changed(app):
     edited[1][7] = ""  # an empty Arabic cell erases nothing
     edited[2][3] = "supported"
     edited[3][1] = "Protect journalists and bloggers"
-    preview = service.preview_import(db.session, plan, csv_bytes(edited), "edited.csv")
+    preview = importing.preview_import(db.session, plan, csv_bytes(edited), "edited.csv")
     assert preview.counts()["updated"] == 2 and preview.counts()["unchanged"] == 1
     assert {item.code: item.fields for item in preview.updated} == {
         "127.2": ["response"], "127.10": ["text_en"]}
-    service.apply_import(db.session, plan, preview)
+    importing.apply_import(db.session, plan, preview)
     db.session.commit()
     by_code = {r.code: r for r in recs(plan)}
     assert by_code["127.1"].text_ar == "صادِق"
@@ -236,13 +237,13 @@ def test_an_unknown_file_title_rejects_the_row_and_nothing_is_written(app):
     rows = [HEADER7 + ["file"], ["127.1", "Ratify CAT", "Chile", "supported", "", "", "", "Helth"],
             ["127.2", "Ratify CED", "Peru", "noted", "", "", "", ""]]
     before = row_counts()
-    preview = service.preview_import(db.session, plan, csv_bytes(rows), "x.csv")
+    preview = importing.preview_import(db.session, plan, csv_bytes(rows), "x.csv")
     assert not preview.ok
     (rejection,) = preview.rejected
     assert rejection.row_number == 2 and rejection.field == "file"
     assert "Row 2" in rejection.message and "Helth" in rejection.message
     with pytest.raises(CatalogueError, match="Nothing was imported: 1 rows are rejected"):
-        service.apply_import(db.session, plan, preview)
+        importing.apply_import(db.session, plan, preview)
     db.session.rollback()
     assert row_counts() == before
 
@@ -252,7 +253,7 @@ def test_a_new_code_with_another_recommendations_text_is_rejected(app):
     do_import(plan, csv_bytes(BASE))
     snapshot = table_snapshot(Recommendation)
     rows = [HEADER7, ["127.99", "Ratify  CAT.", "chile", "supported", "", "", ""]]
-    preview = service.preview_import(db.session, plan, csv_bytes(rows), "x.csv")
+    preview = importing.preview_import(db.session, plan, csv_bytes(rows), "x.csv")
     (rejection,) = preview.rejected
     assert rejection.row_number == 2 and rejection.field == "code"
     assert "127.99" in rejection.message and "127.1" in rejection.message
@@ -264,7 +265,7 @@ def test_the_same_text_twice_in_one_file_is_rejected(app):
     plan = empty_plan()
     rows = [HEADER7, ["127.1", "Ratify CAT", "Chile", "supported", "", "", ""],
             ["127.2", "Ratify CAT", "Chile", "supported", "", "", ""]]
-    preview = service.preview_import(db.session, plan, csv_bytes(rows), "x.csv")
+    preview = importing.preview_import(db.session, plan, csv_bytes(rows), "x.csv")
     assert [(r.row_number, r.field) for r in preview.rejected] == [(3, "code")]
     assert "row 2" in preview.rejected[0].message
 
@@ -288,7 +289,7 @@ def test_an_unreadable_file_is_refused_with_a_clear_message(app):
     before = table_snapshot(Recommendation)
     for case, (data, message) in BAD_FILES.items():
         with pytest.raises(CatalogueError) as refusal:
-            service.preview_import(db.session, plan, data, "upload.csv")
+            importing.preview_import(db.session, plan, data, "upload.csv")
         assert message in refusal.value.message, case
     assert table_snapshot(Recommendation) == before
 
@@ -310,12 +311,12 @@ def test_a_bad_row_is_rejected_with_row_and_field_and_nothing_is_applied(app):
     before = row_counts()
     for case, (bad, field, message) in BAD_ROWS.items():
         data = csv_bytes([HEADER7[:4], ["127.1", "Fine", "Chile", "supported"], bad])
-        preview = service.preview_import(db.session, plan, data, "x.csv")
+        preview = importing.preview_import(db.session, plan, data, "x.csv")
         assert not preview.ok and preview.counts()["rejected"] == 1, case
         assert (preview.rejected[0].row_number, preview.rejected[0].field) == (3, field), case
         assert message in preview.rejected[0].message, case
         with pytest.raises(CatalogueError, match="Nothing was imported"):
-            service.apply_import(db.session, plan, preview)
+            importing.apply_import(db.session, plan, preview)
         db.session.rollback()
     assert row_counts() == before
 
@@ -324,16 +325,16 @@ def test_a_50_mb_file_is_refused_before_parsing(app, monkeypatch):
     plan = make.plan()
     db.session.commit()
     calls = []
-    monkeypatch.setattr(service, "parse_recommendations", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(importing, "parse_recommendations", lambda *a, **k: calls.append(a))
     with pytest.raises(CatalogueError, match=r"too large \(50 MB\). The limit is 20 MB"):
-        service.preview_import(db.session, plan, b"x" * (50 * 1024 * 1024), "big.csv")
+        importing.preview_import(db.session, plan, b"x" * (50 * 1024 * 1024), "big.csv")
     assert calls == []
 
 
 def test_a_too_long_value_is_rejected_rather_than_truncated(app):
     plan = empty_plan()
     data = csv_bytes([HEADER7, ["127.1", "Text", "Chile", "supported", "", "", "A" * 61]])
-    preview = service.preview_import(db.session, plan, data, "x.csv")
+    preview = importing.preview_import(db.session, plan, data, "x.csv")
     assert [(r.row_number, r.field) for r in preview.rejected] == [(2, "document")]
     assert "longer than 60 characters" in preview.rejected[0].message
 
@@ -346,7 +347,7 @@ def test_formulas_are_kept_as_text_and_never_evaluated(app):
     do_import(plan, data)
     assert [(r.text_en, r.recommending_states) for r in recs(plan)] == [
         ('=HYPERLINK("http://evil.example","x")', "@Chile"), ("+1 more", "-Peru")]
-    exported = service.export_catalogue(db.session, plan, "csv").decode("utf-8-sig")
+    exported = exporting.export_catalogue(db.session, plan, "csv").decode("utf-8-sig")
     assert "'=HYPERLINK" in exported and "'@Chile" in exported
 
 
@@ -368,8 +369,8 @@ def test_an_xlsx_template_export_imports_back_unchanged(app):
     service.assign_to_file(db.session, plan, [r.id for r in recs(plan)][:1], rf)
     db.session.commit()
     for kind in ("xlsx", "csv"):
-        data = service.export_catalogue(db.session, plan, kind)
-        preview = service.preview_import(db.session, plan, data, f"export.{kind}")
+        data = exporting.export_catalogue(db.session, plan, kind)
+        preview = importing.preview_import(db.session, plan, data, f"export.{kind}")
         assert preview.counts()["unchanged"] == 3 and not preview.has_changes, kind
 
 
@@ -380,14 +381,14 @@ def test_the_demo_can_build_a_catalogue_with_the_same_functions(app):
     data = csv_bytes([HEADER7 + ["file", "themes"],
                       ["127.2", "Consider the Second Optional Protocol", "Uzbekistan", "noted",
                        "2", "20", "A/HRC/28/14", "عقوبة الإعدام", "Death penalty; Treaties"]])
-    preview = service.preview_import(db.session, plan, data, "demo.csv")
-    service.apply_import(db.session, plan, preview)
+    preview = importing.preview_import(db.session, plan, data, "demo.csv")
+    importing.apply_import(db.session, plan, preview)
     db.session.commit()
     (rec,) = recs(plan)
     assert rec.file_id == rf.id and service.split_themes(rec.themes) == [
         "Death penalty", "Treaties"]
     with pytest.raises(CatalogueError, match="already been applied"):
-        service.apply_import(db.session, plan, preview)
+        importing.apply_import(db.session, plan, preview)
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -517,7 +518,7 @@ def test_a_forged_upload_id_is_refused(app, coordinator_client):
 
 def test_an_upload_of_another_user_or_plan_cannot_be_applied(app, coordinator_client, tmp_path):
     client, plan = coordinator_client
-    token = service.stage_upload(app.config["MONITOR_IMPORT_DIR"], csv_bytes(BASE), "x.csv",
+    token = importing.stage_upload(app.config["MONITOR_IMPORT_DIR"], csv_bytes(BASE), "x.csv",
                                  plan_id=plan.id, user_id=-1)
     url = f"/plans/{plan.slug}/import"
     response = post_form(client, url + "/apply", {"token": token}, page=url)
@@ -528,12 +529,12 @@ def test_an_upload_of_another_user_or_plan_cannot_be_applied(app, coordinator_cl
 
 def test_a_staged_upload_expires_after_an_hour(app, tmp_path, monkeypatch):
     folder = tmp_path / "staged"
-    token = service.stage_upload(folder, b"data", "x.csv", plan_id=1, user_id=2)
-    assert service.load_staged(folder, token, plan_id=1, user_id=2) == (b"data", "x.csv")
-    later = service.time.time() + 3601
-    monkeypatch.setattr(service.time, "time", lambda: later)
+    token = importing.stage_upload(folder, b"data", "x.csv", plan_id=1, user_id=2)
+    assert importing.load_staged(folder, token, plan_id=1, user_id=2) == (b"data", "x.csv")
+    later = importing.time.time() + 3601
+    monkeypatch.setattr(importing.time, "time", lambda: later)
     with pytest.raises(CatalogueError, match="no longer available"):
-        service.load_staged(folder, token, plan_id=1, user_id=2)
+        importing.load_staged(folder, token, plan_id=1, user_id=2)
     assert not list(folder.iterdir())
 
 

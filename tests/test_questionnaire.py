@@ -19,19 +19,18 @@ import openpyxl
 import pytest
 from support import shared_data, xlsform
 
-from monitor.services.evaluation import questionnaire as qn
+from monitor.services.evaluation import xlsform as xf
 from monitor.services.evaluation.questionnaire import (
     NO_INFORMATION,
     STATUS_SCORES,
     default_questionnaire,
-    export_xlsform,
-    import_xlsform,
     localized,
     make_question,
     parse_number,
     status_score,
     validate_answers,
 )
+from monitor.services.evaluation.xlsform import export_xlsform, import_xlsform
 
 UCL = "xlsform/UCL_Biomass_Plot_Form.xlsx"
 FLAT = "xlsform/flat_xlsform_test.xlsx"
@@ -44,7 +43,7 @@ def by_name(definition: dict) -> dict[str, dict]:
     return {q["name"]: q for q in definition["questions"]}
 
 
-def skipped_types(result: qn.ImportResult) -> dict[int, str]:
+def skipped_types(result: xf.ImportResult) -> dict[int, str]:
     return {s.row_number: s.type for s in result.skipped}
 
 
@@ -582,13 +581,13 @@ def test_old_xls_gets_a_helpful_message():
 
 def test_workbook_too_large_when_uncompressed(monkeypatch):
     data = export_xlsform(default_questionnaire())
-    monkeypatch.setattr(qn, "MAX_UNCOMPRESSED_BYTES", 2000)
+    monkeypatch.setattr(xf, "MAX_UNCOMPRESSED_BYTES", 2000)
     result = import_xlsform(data)
     assert result.errors and "too large" in result.errors[0]
 
 
 def test_zip_bomb_is_refused_before_parsing(monkeypatch):
-    monkeypatch.setattr(qn, "MAX_UNCOMPRESSED_BYTES", 1_000_000)
+    monkeypatch.setattr(xf, "MAX_UNCOMPRESSED_BYTES", 1_000_000)
     bomb = zip_bytes({"[Content_Types].xml": b"<Types/>",
                       "xl/worksheets/sheet1.xml": b"\0" * 1_000_001})
     assert len(bomb) < 5_000
@@ -597,7 +596,7 @@ def test_zip_bomb_is_refused_before_parsing(monkeypatch):
 
 
 def test_upload_size_limit(monkeypatch):
-    monkeypatch.setattr(qn, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(xf, "MAX_UPLOAD_BYTES", 100)
     result = import_xlsform(export_xlsform(default_questionnaire()))
     assert result.errors and "too large" in result.errors[0]
 
@@ -621,7 +620,7 @@ def test_survey_without_type_or_name_column(header, column):
 
 
 def test_too_many_rows(monkeypatch):
-    monkeypatch.setattr(qn, "MAX_SHEET_ROWS", 3)
+    monkeypatch.setattr(xf, "MAX_SHEET_ROWS", 3)
     survey = [HEADER] + [["text", f"t{i}", "T"] for i in range(5)]
     result = import_xlsform(xlsform(survey))
     assert result.errors and "too many rows" in result.errors[0]
@@ -632,12 +631,12 @@ def test_too_many_rows(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def ucl() -> qn.ImportResult:
+def ucl() -> xf.ImportResult:
     return import_xlsform(shared_data(UCL).read_bytes())
 
 
 @pytest.fixture(scope="module")
-def flat() -> qn.ImportResult:
+def flat() -> xf.ImportResult:
     return import_xlsform(shared_data(FLAT).read_bytes())
 
 

@@ -13,11 +13,9 @@ from support import client_as, csrf_from, row_counts, shared_data, text, xlsform
 from monitor.extensions import db
 from monitor.models import Evaluation, Questionnaire
 from monitor.services.evaluation import lifecycle as evaluations
-from monitor.services.evaluation.questionnaire import (
-    default_questionnaire,
-    import_xlsform,
-)
+from monitor.services.evaluation.questionnaire import default_questionnaire
 from monitor.services.evaluation.questionnaire_versions import current_questionnaire
+from monitor.services.evaluation.xlsform import import_xlsform
 
 UCL = "xlsform/UCL_Biomass_Plot_Form.xlsx"
 FLAT = "xlsform/flat_xlsform_test.xlsx"

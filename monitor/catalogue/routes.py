@@ -34,7 +34,9 @@ from ..models import (
     RecommendationFile,
     ReportingPeriod,
 )
+from ..services.catalogue import exporting, importing
 from ..services.catalogue import records as service
+from ..services.catalogue import translation_sheet as translations_service
 from ..services.catalogue.records import CatalogueError, RecommendationFilter
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
 from ..web import CSV_MIMETYPE, XLSX_MIMETYPE, download, plan_by_slug
@@ -503,8 +505,8 @@ def _read_upload(form: UploadForm) -> bytes:
         size = stream.tell()
         stream.seek(0)
         if size:
-            service.check_import_size(size)
-        return stream.read(service.import_max_bytes() + 1)
+            importing.check_import_size(size)
+        return stream.read(importing.import_max_bytes() + 1)
     finally:
         storage.close()
 
@@ -522,14 +524,14 @@ def import_page(slug: str):
             flash(exc.message, "error")
             return render_template("catalogue/import.html", plan=plan, form=form), 413
         try:
-            preview = service.preview_import(db.session, plan, data, filename)
+            preview = importing.preview_import(db.session, plan, data, filename)
         except CatalogueError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return render_template("catalogue/import.html", plan=plan, form=form), 422
         token = None
         if preview.ok and preview.has_changes:
-            token = service.stage_upload(_import_dir(), data, filename, plan_id=plan.id,
+            token = importing.stage_upload(_import_dir(), data, filename, plan_id=plan.id,
                                          user_id=current_user.id)
         return render_template("catalogue/import_preview.html", plan=plan, preview=preview,
                                token=token, apply_form=ApplyImportForm(token=token),
@@ -547,10 +549,10 @@ def apply_import(slug: str):
         abort(400)
     token = form.token.data
     try:
-        data, filename = service.load_staged(_import_dir(), token, plan_id=plan.id,
+        data, filename = importing.load_staged(_import_dir(), token, plan_id=plan.id,
                                              user_id=current_user.id)
         # The catalogue may have changed since the preview: work it out again.
-        preview = service.preview_import(db.session, plan, data, filename)
+        preview = importing.preview_import(db.session, plan, data, filename)
         if not preview.ok:
             db.session.rollback()
             flash(_("The catalogue changed since the preview and some rows are now rejected. "
@@ -558,12 +560,12 @@ def apply_import(slug: str):
             return render_template("catalogue/import_preview.html", plan=plan,
                                    preview=preview, token=None, apply_form=None,
                                    labels=service.field_labels()), 422
-        service.apply_import(db.session, plan, preview, actor_id=current_user.id)
+        importing.apply_import(db.session, plan, preview, actor_id=current_user.id)
     except CatalogueError as exc:
         _refuse(None, exc)
         return redirect(url_for("catalogue.import_page", slug=slug))
     db.session.commit()
-    service.discard_staged(_import_dir(), token)
+    importing.discard_staged(_import_dir(), token)
     counts = preview.counts()
     flash(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.",
             new=counts["new"], updated=counts["updated"], unchanged=counts["unchanged"]),
@@ -578,7 +580,7 @@ def cancel_import(slug: str):
     form = ApplyImportForm()
     if not form.validate_on_submit():
         abort(400)
-    service.discard_staged(_import_dir(), form.token.data)
+    importing.discard_staged(_import_dir(), form.token.data)
     flash(_("The import was cancelled. Nothing was changed."), "info")
     return redirect(url_for("catalogue.import_page", slug=slug))
 
@@ -603,7 +605,7 @@ def template_xlsx_file(slug: str):
 
 def _export(slug: str, kind: str) -> Response:
     plan = plan_by_slug(slug, "catalogue.manage")
-    return _file(service.export_catalogue(db.session, plan, kind),
+    return _file(exporting.export_catalogue(db.session, plan, kind),
                      f"{plan.slug}-recommendations.{kind}", kind)
 
 
@@ -632,7 +634,7 @@ def translations(slug: str):
     if form.validate_on_submit():
         try:
             data = _read_upload(form)
-            result = service.import_translations(db.session, plan, data,
+            result = translations_service.import_translations(db.session, plan, data,
                                                  form.upload.data.filename or "",
                                                  actor_id=current_user.id)
         except CatalogueError as exc:
@@ -659,6 +661,6 @@ def translations(slug: str):
 @requires("catalogue.manage")
 def translation_sheet(slug: str):
     plan = plan_by_slug(slug, "catalogue.manage")
-    data = service.translation_sheet(db.session, plan,
+    data = translations_service.translation_sheet(db.session, plan,
                                      missing_only=request.args.get("missing") == "1")
     return _file(data, f"{plan.slug}-translations.xlsx", "xlsx")

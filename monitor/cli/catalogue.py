@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..i18n import LANGUAGES
+from ..services.catalogue import exporting, importing
 from ..services.catalogue import records as service
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
 from .lookups import plan_by_slug
@@ -29,7 +30,7 @@ def catalogue() -> None:
 
 
 
-def _echo_preview(preview: service.ImportPreview, verbose: bool) -> None:
+def _echo_preview(preview: importing.ImportPreview, verbose: bool) -> None:
     counts = preview.counts()
     click.echo(_("Format: %(format)s", format=preview.format))
     click.echo(_("New: %(new)d · Updated: %(updated)d · Unchanged: %(unchanged)d · "
@@ -63,8 +64,8 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, lang: str, path: Pa
     with force_locale(lang):
         plan = plan_by_slug(plan_slug)
         try:
-            service.check_import_size(path.stat().st_size)  # before reading it
-            preview = service.preview_import(db.session, plan, path.read_bytes(), path.name)
+            importing.check_import_size(path.stat().st_size)  # before reading it
+            preview = importing.preview_import(db.session, plan, path.read_bytes(), path.name)
         except service.CatalogueError as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from None
@@ -82,7 +83,7 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, lang: str, path: Pa
             db.session.rollback()
             click.echo(_("Nothing was changed."))
             return
-        service.apply_import(db.session, plan, preview)
+        importing.apply_import(db.session, plan, preview)
         db.session.commit()
         counts = preview.counts()
         click.echo(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.",
@@ -102,7 +103,7 @@ def export_command(plan_slug: str, kind: str | None, lang: str, path: Path) -> N
     with force_locale(lang):
         plan = plan_by_slug(plan_slug)
         kind = kind or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
-        path.write_bytes(service.export_catalogue(db.session, plan, kind))
+        path.write_bytes(exporting.export_catalogue(db.session, plan, kind))
         click.echo(_("Written: %(path)s", path=str(path)))
 
 

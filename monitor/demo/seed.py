@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..services import tabular
 from ..services.accounts import hash_password
+from ..services.catalogue import importing
 from ..services.catalogue import records as catalogue
 from ..services.catalogue.upr_formats import TEMPLATE_HEADER
 from ..services.evaluation import lifecycle as evaluations
@@ -142,12 +143,12 @@ def _seed_catalogue(session: Session, summary: SeedSummary,
          "; ".join(rec["themes"]), titles[rec["file"]], ""]
         for rec in data.RECOMMENDATIONS
     ]
-    preview = catalogue.preview_import(session, plan, tabular.write_csv(TEMPLATE_HEADER, rows),
+    preview = importing.preview_import(session, plan, tabular.write_csv(TEMPLATE_HEADER, rows),
                                        "demo-catalogue.csv")
     if not preview.ok:
         raise RuntimeError(f"demo catalogue rejected: {preview.rejected}")
     if preview.new or preview.updated:
-        catalogue.apply_import(session, plan, preview)
+        importing.apply_import(session, plan, preview)
         summary.add("recommendations", len(preview.new))
     session.flush()
     return files

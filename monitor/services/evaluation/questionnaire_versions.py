@@ -14,12 +14,8 @@ from sqlalchemy.orm import Session
 
 from ...models import Plan, Questionnaire, User
 from .. import audit
-from .questionnaire import (
-    ImportResult,
-    default_questionnaire,
-    export_xlsform,
-    import_xlsform,
-)
+from .questionnaire import default_questionnaire
+from .xlsform import ImportResult, export_xlsform, import_xlsform
 
 
 def current_questionnaire(session: Session, plan: Plan) -> Questionnaire:

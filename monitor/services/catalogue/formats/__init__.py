@@ -1,0 +1,1 @@
+"""Recommendation formats, one module each; `..upr_formats` recognises them."""

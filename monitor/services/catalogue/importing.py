@@ -1,0 +1,392 @@
+"""Importing a catalogue into a plan: a preview of what each row would do (new, updated,
+unchanged, rejected, skipped), then applying it; and the uploads kept between the two.
+The web pages, the CLI and the demo seeding all go through `preview_import` /
+`apply_import`, so there is one import code path."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from ...models import Plan, Recommendation, RecommendationFile
+from .. import audit
+from ..tabular import TabularError
+from .keys import LANGS, compute_match_key, join_themes
+from .records import (
+    _MAX_LENGTHS,
+    RECOMMENDATION_FIELDS,
+    CatalogueError,
+    _clean,
+    _refresh_keys,
+    field_labels,
+)
+from .upr_formats import RecommendationRow, Rejection, normalise_text, parse_recommendations
+
+
+@dataclass
+class ImportItem:
+    """One row of an import and what it does: `changes` maps a field to (before, after);
+    for a new recommendation `before` is None."""
+
+    row: RecommendationRow
+    recommendation_id: int | None = None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    code: str | None = None
+
+    @property
+    def fields(self) -> list[str]:
+        """Names of the fields that change."""
+        return list(self.changes)
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do, before anything is written."""
+
+    plan_id: int
+    format: str
+    filename: str = ""
+    new: list[ImportItem] = field(default_factory=list)
+    updated: list[ImportItem] = field(default_factory=list)
+    unchanged: list[ImportItem] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    skipped: int = 0
+    skipped_reason: str = ""
+    ignored_columns: list[str] = field(default_factory=list)
+    encoding: str = ""
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No row is rejected (so the import may be applied)."""
+        return not self.rejected
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({r.row_number for r in self.rejected})
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.new or self.updated)
+
+    def counts(self) -> dict[str, int]:
+        return {"new": len(self.new), "updated": len(self.updated),
+                "unchanged": len(self.unchanged), "rejected": self.rejected_rows,
+                "skipped": self.skipped}
+
+
+def import_max_bytes() -> int:
+    megabytes = 20
+    if has_app_context():
+        megabytes = current_app.config.get("MONITOR_IMPORT_MAX_MB", 20)
+    return int(float(megabytes) * 1024 * 1024)
+
+
+def check_import_size(size: int) -> None:
+    """Refuse a file by its size alone, before reading or parsing it (same wording as
+    services.tabular)."""
+    limit = import_max_bytes()
+    if size > limit:
+        raise CatalogueError(_(
+            "This file is too large (%(size)s MB). The limit is %(limit)s MB.",
+            size=_megabytes(size), limit=_megabytes(limit)))
+    if size == 0:
+        raise CatalogueError(_("This file is empty."))
+
+
+def _megabytes(n: int) -> str:
+    mb = n / (1024 * 1024)
+    return str(int(round(mb))) if mb >= 10 or mb == int(mb) else f"{mb:.1f}"
+
+
+def _state_under_review() -> str:
+    if has_app_context():
+        return current_app.config.get("MONITOR_STATE_UNDER_REVIEW", "Iraq")
+    return "Iraq"
+
+
+_KEEP = object()
+
+
+class _FileIndex:
+    """A plan's recommendation files by any of their titles (normalised)."""
+
+    def __init__(self, files: Sequence[RecommendationFile]):
+        self.by_title: dict[str, list[RecommendationFile]] = {}
+        for rf in files:
+            for title in {normalise_text(getattr(rf, f"title_{lang}")) for lang in LANGS}:
+                if title:
+                    self.by_title.setdefault(title, []).append(rf)
+
+    def resolve(self, row: RecommendationRow) -> RecommendationFile | Rejection:
+        found = self.by_title.get(normalise_text(row.file), [])
+        n = row.row_number
+        if not found:
+            return Rejection(n, "file", _(
+                "Row %(row)d: there is no recommendation file titled “%(title)s” in this "
+                "plan. Create it first, or correct the title.", row=n, title=row.file))
+        if len(found) > 1:
+            return Rejection(n, "file", _(
+                "Row %(row)d: several recommendation files are titled “%(title)s”.",
+                row=n, title=row.file))
+        if found[0].retired_at is not None:
+            return Rejection(n, "file", _(
+                "Row %(row)d: the recommendation file “%(title)s” is retired.",
+                row=n, title=row.file))
+        return found[0]
+
+
+def _row_values(row: RecommendationRow, file_id: Any) -> dict[str, Any]:
+    """The fields a row sets: only those present (an empty cell changes nothing)."""
+    values: dict[str, Any] = {"text_en": row.text_en,
+                              "recommending_states": row.recommending_state}
+    if row.code:
+        values["code"] = row.code
+    for name in ("text_ar", "text_ckb", "cycle", "session", "document", "responsible_bodies"):
+        value = _clean(getattr(row, name))
+        if value:
+            values[name] = value
+    if row.response:
+        values["response"] = row.response
+    themes = join_themes(row.themes)
+    if themes:
+        values["themes"] = themes
+    if file_id is not _KEEP:
+        values["file_id"] = file_id
+    return values
+
+
+def _length_rejections(row: RecommendationRow, values: dict[str, Any]) -> list[Rejection]:
+    out = []
+    labels = field_labels()
+    for name, limit in _MAX_LENGTHS.items():
+        value = values.get(name)
+        if value and len(value) > limit:
+            out.append(Rejection(row.row_number, name, _(
+                "Row %(row)d: the %(field)s is longer than %(limit)d characters.",
+                row=row.row_number, field=labels[name], limit=limit)))
+    return out
+
+
+def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> ImportPreview:
+    """Parse `data` and work out, row by row, what importing it into `plan` would do.
+    Nothing is written. File-level problems (unreadable file, unknown header, missing
+    columns, too large) raise `CatalogueError`; row problems are in `.rejected`."""
+    check_import_size(len(data))
+    try:
+        parsed = parse_recommendations(data, filename, state_under_review=_state_under_review(),
+                                       max_bytes=import_max_bytes())
+    except TabularError as exc:
+        raise CatalogueError(exc.message) from None
+    preview = ImportPreview(
+        plan_id=plan.id, format=parsed.format, filename=os.path.basename(filename or "")[:200],
+        rejected=list(parsed.rejected), skipped=parsed.skipped,
+        skipped_reason=parsed.skipped_reason, ignored_columns=list(parsed.ignored_columns),
+        encoding=parsed.encoding,
+    )
+
+    existing = session.scalars(sa.select(Recommendation).where(
+        Recommendation.plan_id == plan.id).order_by(Recommendation.id)).all()
+    by_code = {rec.code: rec for rec in existing if rec.code}
+    by_key: dict[str, list[Recommendation]] = {}
+    for rec in existing:
+        if rec.match_key:
+            by_key.setdefault(rec.match_key, []).append(rec)
+    files = _FileIndex(session.scalars(sa.select(RecommendationFile).where(
+        RecommendationFile.plan_id == plan.id)).all())
+    claimed: set[int] = set()
+    seen: dict[str, tuple[int, str | None]] = {}  # match key → (row, code) in this file
+
+    for row in parsed.rows:
+        n = row.row_number
+        key = compute_match_key(row.text_en, row.recommending_state) or ""
+        earlier = seen.get(key)
+        if earlier is not None:
+            if row.code and earlier[1]:
+                preview.rejected.append(Rejection(n, "code", _(
+                    "Row %(row)d: the code %(code)s has the same text and recommending State "
+                    "as row %(first)d (code %(other)s): a code that clashes with another "
+                    "recommendation's text.", row=n, code=row.code, first=earlier[0],
+                    other=earlier[1])))
+            else:
+                preview.rejected.append(Rejection(n, "text_en", _(
+                    "Row %(row)d: the same text and recommending State already appear in row "
+                    "%(first)d.", row=n, first=earlier[0])))
+            continue
+        seen[key] = (n, row.code)
+
+        file_id: Any = _KEEP
+        if row.file:
+            resolved = files.resolve(row)
+            if isinstance(resolved, Rejection):
+                preview.rejected.append(resolved)
+                continue
+            file_id = resolved.id
+        values = _row_values(row, file_id)
+        too_long = _length_rejections(row, values)
+        if too_long:
+            preview.rejected.extend(too_long)
+            continue
+
+        target: Recommendation | None = None
+        by_text = False
+        candidates = [rec for rec in by_key.get(key, []) if rec.id not in claimed]
+        if row.code:
+            target = by_code.get(row.code)
+            if target is None:
+                coded = [rec for rec in candidates if rec.code and rec.code != row.code]
+                codeless = [rec for rec in candidates if not rec.code]
+                if codeless:
+                    # Imported earlier without a code (UPR Info): the code is added to it.
+                    target, by_text = codeless[0], True
+                elif coded:
+                    preview.rejected.append(Rejection(n, "code", _(
+                        "Row %(row)d: the code %(code)s is new, but recommendation %(other)s "
+                        "of this plan has the same text and recommending State: a code that "
+                        "clashes with another recommendation's text.",
+                        row=n, code=row.code, other=coded[0].code)))
+                    continue
+        elif candidates:
+            target, by_text = candidates[0], True
+        if target is not None and target.id in claimed:
+            preview.rejected.append(Rejection(n, "code", _(
+                "Row %(row)d: another row of this file already matches the same "
+                "recommendation.", row=n)))
+            continue
+
+        if target is None:
+            preview.new.append(ImportItem(
+                row=row, code=row.code,
+                changes={name: (None, value) for name, value in values.items()
+                         if value is not None}))
+            continue
+        claimed.add(target.id)
+        changes = {}
+        for name in RECOMMENDATION_FIELDS:
+            if name not in values:
+                continue
+            value, old = values[name], getattr(target, name)
+            if by_text and name in ("text_en", "recommending_states"):
+                continue  # equal once normalised: keep the stored wording
+            if old != value:
+                changes[name] = (old, value)
+        item = ImportItem(row=row, recommendation_id=target.id, changes=changes,
+                          code=target.code or row.code)
+        (preview.updated if changes else preview.unchanged).append(item)
+
+    preview.rejected.sort(key=lambda r: r.row_number)
+    return preview
+
+
+def apply_import(session: Session, plan: Plan, preview: ImportPreview, *,
+                 actor_id: int | None = None) -> ImportPreview:
+    """Write what `preview` found, in the caller's transaction (flush only). Refused while
+    any row is rejected."""
+    if preview.plan_id != plan.id:
+        raise CatalogueError(_("This preview was made for another plan."))
+    if not preview.ok:
+        raise CatalogueError(_(
+            "Nothing was imported: %(count)d rows are rejected. Correct the file and import "
+            "it again.", count=preview.rejected_rows))
+    if preview.applied:
+        raise CatalogueError(_("This import has already been applied."))
+    for item in preview.new:
+        rec = Recommendation(plan_id=plan.id,
+                             **{name: after for name, (_before, after) in item.changes.items()})
+        _refresh_keys(rec)
+        session.add(rec)
+    for item in preview.updated:
+        rec = session.get(Recommendation, item.recommendation_id)
+        if rec is None or rec.plan_id != plan.id:
+            raise CatalogueError(_("The catalogue changed since the preview; import again."))
+        for name, (_before, after) in item.changes.items():
+            setattr(rec, name, after)
+        _refresh_keys(rec)
+    session.flush()
+    audit.record(session, "catalogue.imported", plan, actor_id=actor_id, plan_id=plan.id,
+                 after={"format": preview.format, "filename": preview.filename,
+                        **preview.counts()})
+    preview.applied = True
+    return preview
+
+
+# --- uploads kept between preview and apply -----------------------------------------------
+
+STAGED_ID_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+STAGED_MAX_AGE = 3600
+
+
+def stage_upload(directory: str | os.PathLike, data: bytes, filename: str, *, plan_id: int,
+                 user_id: int | None) -> str:
+    """Keep an uploaded file until it is applied (or an hour passes); returns its id."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    purge_staged(folder)
+    token = secrets.token_urlsafe(32)
+    (folder / f"{token}.bin").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps({
+        "filename": os.path.basename(filename or "")[:200], "plan_id": plan_id,
+        "user_id": user_id, "at": time.time()}))
+    return token
+
+
+def load_staged(directory: str | os.PathLike, token: str | None, *, plan_id: int,
+                user_id: int | None) -> tuple[bytes, str]:
+    """The bytes and file name of a staged upload; refuses unknown, foreign or expired ids
+    (never a path from the form: the id must match STAGED_ID_RE)."""
+    gone = CatalogueError(_(
+        "This upload is no longer available (uploads are kept for one hour). Please upload "
+        "the file again."))
+    if not token or not STAGED_ID_RE.match(token):
+        raise gone
+    folder = Path(directory)
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text())
+        data = (folder / f"{token}.bin").read_bytes()
+    except (OSError, ValueError):
+        raise gone from None
+    if meta.get("plan_id") != plan_id or meta.get("user_id") != user_id:
+        raise gone
+    if time.time() - float(meta.get("at", 0)) > STAGED_MAX_AGE:
+        discard_staged(folder, token)
+        raise gone
+    return data, meta.get("filename", "")
+
+
+def discard_staged(directory: str | os.PathLike, token: str | None) -> None:
+    if not token or not STAGED_ID_RE.match(token):
+        return
+    for suffix in (".bin", ".json"):
+        try:
+            (Path(directory) / f"{token}{suffix}").unlink()
+        except FileNotFoundError:
+            pass
+
+
+def purge_staged(directory: str | os.PathLike, max_age: int = STAGED_MAX_AGE) -> int:
+    """Delete staged uploads older than `max_age` seconds; returns how many."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    limit = time.time() - max_age
+    for path in folder.iterdir():
+        if path.suffix in (".bin", ".json") and STAGED_ID_RE.match(path.stem):
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+                    removed += path.suffix == ".bin"
+            except FileNotFoundError:
+                pass
+    return removed
