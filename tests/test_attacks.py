@@ -288,7 +288,7 @@ def _pages(app, role):  # noqa: ANN001
 def _leak_allowed(rule, action: str, role: str | None) -> bool:  # noqa: ANN001
     """The open call lists every open plan, the public results every published period;
     coordinators share the organisations."""
-    return rule.endpoint.startswith(("enrolment.open_call", "public.")) or (
+    return rule.endpoint.startswith(("outreach_public.open_call", "public.")) or (
         role is not None and RULES[action].get(role) == "any")
 
 
