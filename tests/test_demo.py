@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from support import login, row_counts
+from support import csrf_from, login, row_counts
 
 from monitor.demo import seed as demo
 from monitor.extensions import db
@@ -94,12 +94,16 @@ def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, ru
 
 def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
     """The README's run command, end to end: `flask --app monitor demo` on a fresh
-    instance folder prints the URL and logins and answers HTTP requests."""
+    instance folder prints the URL and logins and answers HTTP requests; the links in
+    its emails lead to the port it serves."""
+    import email
+    import email.policy
     import os
     import socket
     import subprocess
     import sys
     import time
+    import urllib.parse
     import urllib.request
 
     from monitor import TOP
@@ -124,11 +128,37 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "the demo did not start serving"
                 time.sleep(0.5)
+        # The links in its emails lead to the address it serves (not the default port).
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(f"http://127.0.0.1:{port}/reset", timeout=10) as r:
+            token = csrf_from(r.read().decode())
+        form = urllib.parse.urlencode({"csrf_token": token, "email": "oversight@example.org"})
+        with browser.open(f"http://127.0.0.1:{port}/reset", data=form.encode(), timeout=10):
+            pass
+        (message,) = (tmp_path / "outbox").glob("*.eml")
+        body = email.message_from_bytes(message.read_bytes(), policy=email.policy.default)
+        assert f"http://127.0.0.1:{port}/reset/" in body.get_body(("plain",)).get_content()
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert f"Open http://127.0.0.1:{port}/" in output
     assert "oversight@example.org" in output and "password for all of them" in output
+
+
+def test_seed_demo_prints_the_logins_as_demo_does(tmp_path):
+    from support import base_config
+
+    from monitor import create_app
+
+    app = create_app(base_config(tmp_path) | {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data seeded" in result.output
+    assert "password for all of them" in result.output
+    for email in ("oversight@example.org", "coordinator.krg@example.org", "shilan.m@example.org"):
+        assert email in result.output
 
 
 def test_every_journey_works_on_the_day_the_demo_runs_even_years_later(app):
