@@ -81,7 +81,10 @@ def register(app: Flask) -> None:
         g.lang_choice = chosen
         from flask_login import current_user
 
-        if current_user.is_authenticated and current_user.language != chosen:
+        if not current_user.is_authenticated:
+            # Chosen before signing in: it will win over the account's saved language.
+            session[LANG_CHOICE_KEY] = chosen
+        elif current_user.language != chosen:
             current_user.language = chosen
             db.session.commit()
         return None
@@ -141,6 +144,16 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+#: The session key of a language chosen (`?lang=`) before signing in.
+LANG_CHOICE_KEY = "lang_choice"
+
+
 def start_session(user: User) -> None:
-    """Clear and re-issue the session at sign-in (no session fixation)."""
+    """Clear and re-issue the session at sign-in (no session fixation). A language chosen
+    explicitly in this browser session just before signing in wins over the account's
+    saved language and becomes it."""
+    chosen = g.get("lang_choice") or i18n.valid_language(session.get(LANG_CHOICE_KEY))
     session.clear()
+    if chosen and user.language != chosen:
+        user.language = chosen
+        db.session.commit()
