@@ -94,3 +94,23 @@ def test_a_new_evaluation_is_started_by_the_first_background_save(page_factory, 
         page.click("button:has-text('Save draft')")
     assert f"/evaluations/{started}?done=saved" in page.url
     assert saved_answers(started)[1]["assessment"] == "Then saved with the button."
+
+
+def test_switching_language_after_a_refused_send_keeps_what_was_typed(page_factory, live_app):
+    live_app.app.config["MONITOR_AUTOSAVE_SECONDS"] = 3600  # no background turn meanwhile
+    s = make.setting()
+    evaluation = service.start(db.session, organization_id=s.org.id, recommendation=s.rec,
+                               period=s.period, user=s.evaluator, answers={"status": "25"})
+    db.session.commit()
+    page = page_factory(width=360)
+    sign_in(page, live_app.url, s.evaluator.email, "en")
+    page.goto(f"{live_app.url}/evaluations/{evaluation.id}")
+    page.fill("textarea[name='q.assessment']", "Typed, then sent too early.")
+    with page.expect_navigation():
+        page.click("button:has-text('Send to the administrator for approval')")
+    assert page.url.endswith(f"/evaluations/{evaluation.id}/send")
+    with page.expect_navigation(url=f"**/evaluations/{evaluation.id}?lang=ar"):
+        page.click(".langs a[lang=ar]")
+    assert page.get_attribute("html", "lang") == "ar"
+    assert page.input_value("textarea[name='q.assessment']") == "Typed, then sent too early."
+    assert saved_answers(evaluation.id)[1]["assessment"] == "Typed, then sent too early."
