@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -27,8 +26,6 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 
 LANGUAGES = ("ar", "ckb", "en")
 DEFAULT_LANGUAGE = "ar"
@@ -272,28 +269,4 @@ def init_templates(app) -> None:  # noqa: ANN001
     @app.context_processor
     def _page_language() -> dict:
         lang = current_language()
-        return {"page_lang": lang, "page_dir": text_direction(lang), "lang_url": language_url}
-
-
-def language_url(lang: str) -> str:
-    """The language switcher's link: this page in `lang`, its query kept. A page that
-    answered a form (POST) cannot be fetched again: the link leads to the nearest page up
-    its path that can (/evaluations/5/send -> /evaluations/5), whose own autosave or saved
-    draft holds what was typed."""
-    path = request.path
-    if request.method not in ("GET", "HEAD"):
-        adapter = current_app.url_map.bind_to_environ(request.environ)
-        while path not in ("", "/"):
-            try:
-                adapter.match(path, method="GET")
-                break
-            except RequestRedirect as redirect:  # the same page with a trailing slash
-                path = urlsplit(redirect.new_url).path
-                break
-            except HTTPException:
-                path = path.rsplit("/", 1)[0]
-        path = path or "/"
-        query: dict[str, list[str]] = {}
-    else:
-        query = {k: v for k, v in request.args.lists() if k != "lang"}
-    return path + "?" + urlencode({**query, "lang": [lang]}, doseq=True)
+        return {"page_lang": lang, "page_dir": text_direction(lang)}

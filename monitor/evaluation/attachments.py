@@ -4,34 +4,50 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import ensure, requires
 from ..extensions import db
-from ..models import Attachment, Evaluation
+from ..models import Attachment, Evaluation, Recommendation, ReportingPeriod
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
 from ..services.evaluation import questionnaire_versions as questionnaire_service
-from .forms import AttachmentForm, VisibilityForm
-from .routes import _evaluation, _page, _refused, bp
+from .forms import AttachmentForm, VisibilityForm, answers_from
+from .routes import _apply_answers, _evaluation, _page, _refused, _start_draft, _target, bp
 
 
-@bp.route("/<int:evaluation_id>/attachments", methods=["POST"])
-@requires("evaluation.work")
-def upload(evaluation_id: int):
-    evaluation = _evaluation(evaluation_id)
-    period, recommendation = evaluation.period, evaluation.recommendation
+def _attachment_form(period: ReportingPeriod) -> AttachmentForm:
     form = AttachmentForm()
     form.question.choices = [SelectChoice(q["name"]) for q in questionnaire_service
                              .current_definition(db.session, period.plan)["questions"]
                              if q["type"] == "file"]
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors)
-              or _("Please choose a file to attach."), "error")
-        return _page(evaluation, period, recommendation, status=400, attachment_form=form)
+    return form
+
+
+def _typed(period: ReportingPeriod) -> dict | None:
+    """The answers posted with the document (the Attach button is part of the answers
+    form), or None when only a document was posted."""
+    if "version" not in request.form:
+        return None
+    return answers_from(request.form, questionnaire_service.current_definition(
+        db.session, period.plan))
+
+
+def _no_file(form: AttachmentForm, evaluation: Evaluation | None, period: ReportingPeriod,
+             recommendation: Recommendation, raw: dict | None):  # noqa: ANN202
+    flash(" ".join(str(e) for errors in form.errors.values() for e in errors)
+          or _("Please choose a file to attach."), "error")
+    return _page(evaluation, period, recommendation, values=raw, status=400,
+                 attachment_form=form)
+
+
+def _store(form: AttachmentForm, evaluation: Evaluation, period: ReportingPeriod,
+           recommendation: Recommendation, raw: dict | None, *, started: bool):  # noqa: ANN202
+    """Store the posted document and commit it with the answers saved beside it. Refused:
+    nothing is kept, and the page comes back with what was typed."""
     try:
         service.check_editable(db.session, evaluation, current_user)
         data = form.file.data.read(attachment_service.max_bytes() + 1)
@@ -40,12 +56,14 @@ def upload(evaluation_id: int):
             visibility=form.visibility.data, question=form.question.data or None,
             user=current_user)
     except service.EvaluationError as exc:
-        return _refused(exc, evaluation, period, recommendation, None)
+        return _refused(exc, None if started else evaluation, period, recommendation, raw)
     except attachment_service.AttachmentError as exc:
+        evaluation_id = evaluation.id
         db.session.rollback()
         flash(exc.message, "error")
-        return _page(db.session.get(Evaluation, evaluation_id), period, recommendation,
-                     status=exc.status)
+        return _page(None if started else db.session.get(Evaluation, evaluation_id), period,
+                     recommendation, values=raw, status=exc.status)
+    evaluation_id = evaluation.id
     try:
         db.session.commit()
     except Exception:
@@ -54,6 +72,38 @@ def upload(evaluation_id: int):
         raise
     flash(_("Document attached."), "success")
     return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
+
+
+@bp.route("/<int:evaluation_id>/attachments", methods=["POST"])
+@requires("evaluation.work")
+def upload(evaluation_id: int):
+    evaluation = _evaluation(evaluation_id)
+    period, recommendation = evaluation.period, evaluation.recommendation
+    form = _attachment_form(period)
+    raw = _typed(period)
+    if not form.validate_on_submit():
+        return _no_file(form, evaluation, period, recommendation, raw)
+    if raw is not None:  # what was typed is saved with the document, at the form's version
+        evaluation, raw, result = _apply_answers(evaluation_id, service.save)
+        if isinstance(result, service.EvaluationError):
+            return _refused(result, evaluation, period, recommendation, raw)
+    return _store(form, evaluation, period, recommendation, raw, started=False)
+
+
+@bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>/attachments",
+          methods=["POST"])
+@requires("evaluation.work")
+def upload_first(period_id: int, recommendation_id: int):
+    """A document attached before the first save: the draft starts with the answers typed
+    so far and the document."""
+    period, recommendation = _target(period_id, recommendation_id)
+    form = _attachment_form(period)
+    if not form.validate_on_submit():
+        return _no_file(form, None, period, recommendation, _typed(period))
+    period, recommendation, raw, evaluation = _start_draft(period_id, recommendation_id)
+    if isinstance(evaluation, service.EvaluationError):
+        return _refused(evaluation, None, period, recommendation, raw)
+    return _store(form, evaluation, period, recommendation, raw, started=True)
 
 
 def _own_attachment(evaluation_id: int, attachment_id: int) -> tuple[Evaluation, Attachment]:

@@ -31,9 +31,15 @@
     }
     saving = true;
     changed = false;
+    var body = new FormData(form);
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (element.type === "file") {
+        body.delete(element.name); // a document goes with the Attach button only
+      }
+    });
     return fetch(form.getAttribute("data-autosave-url"), {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       credentials: "same-origin",
       headers: {"Accept": "application/json"},
       keepalive: Boolean(leaving)
