@@ -111,9 +111,12 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogue.routes import bp as catalogue_bp
     from .enrolment.routes import bp as enrolment_bp
     from .evaluation.routes import bp as evaluation_bp
+    from .outreach.routes import bp as outreach_bp
+    from .outreach_public.routes import bp as outreach_public_bp
     from .reports.routes import bp as reports_bp
 
-    for bp in (auth_bp, catalogue_bp, enrolment_bp, evaluation_bp, reports_bp, api_bp):
+    for bp in (auth_bp, catalogue_bp, outreach_bp, outreach_public_bp, enrolment_bp,
+               evaluation_bp, reports_bp, api_bp):
         app.register_blueprint(bp)
 
     from .audit.routes import bp as audit_bp

@@ -7,6 +7,9 @@ from __future__ import annotations
 from flask_babel import get_translations, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class _CatalogueTranslations:
@@ -25,6 +28,27 @@ class FlaskForm(_FlaskForm):
     class Meta(_FlaskForm.Meta):
         def get_translations(self, form):  # noqa: ANN001, ANN201
             return _TRANSLATIONS
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+LANGUAGE_CHOICES = [SelectChoice("ar", "العربية"), SelectChoice("ckb", "کوردی"),
+                    SelectChoice("en", "English")]
+
+
+class OrganizationForm(FlaskForm):
+    """An organisation's details: the coordinator's form and the open call's (the field rules
+    live in services.outreach.organizations)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    registration_number = StringField(_l("Registration number"),
+                                      validators=[Optional(), Length(max=100)])
+    governorate = StringField(_l("Governorate"), validators=[Optional(), Length(max=100)])
+    preferred_language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES,
+                                     default="ar")
 
 
 # WTForms' built-in messages, listed here so that `flask translate update` extracts them.

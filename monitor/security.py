@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from . import i18n
 from .extensions import db, limiter, login_manager
@@ -39,6 +41,7 @@ _USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
 
 
 def register(app: Flask) -> None:
+    app.jinja_env.globals["lang_url"] = language_url
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
@@ -81,7 +84,10 @@ def register(app: Flask) -> None:
         g.lang_choice = chosen
         from flask_login import current_user
 
-        if current_user.is_authenticated and current_user.language != chosen:
+        if not current_user.is_authenticated:
+            # Chosen before signing in: it will win over the account's saved language.
+            session[LANG_CHOICE_KEY] = chosen
+        elif current_user.language != chosen:
             current_user.language = chosen
             db.session.commit()
         return None
@@ -141,6 +147,41 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+#: The session key of a language chosen (`?lang=`) before signing in.
+LANG_CHOICE_KEY = "lang_choice"
+
+
 def start_session(user: User) -> None:
-    """Clear and re-issue the session at sign-in (no session fixation)."""
+    """Clear and re-issue the session at sign-in (no session fixation). A language chosen
+    explicitly in this browser session just before signing in wins over the account's
+    saved language and becomes it."""
+    chosen = g.get("lang_choice") or i18n.valid_language(session.get(LANG_CHOICE_KEY))
     session.clear()
+    if chosen and user.language != chosen:
+        user.language = chosen
+        db.session.commit()
+
+
+def language_url(lang: str) -> str:
+    """The language switcher's link: this page in `lang`, its query kept. A page that
+    answered a form (POST) cannot be fetched again: the link leads to the nearest page up
+    its path that can (/evaluations/5/send -> /evaluations/5), whose own autosave or saved
+    draft holds what was typed."""
+    path = request.path
+    if request.method not in ("GET", "HEAD"):
+        adapter = current_app.url_map.bind_to_environ(request.environ)
+        while path not in ("", "/"):
+            try:
+                adapter.match(path, method="GET")
+                break
+            except RequestRedirect as redirect:  # the same page with a trailing slash
+                path = urlsplit(redirect.new_url).path
+                break
+            except HTTPException:
+                path = path.rsplit("/", 1)[0]
+        path = path or "/"
+        query: dict[str, list[str]] = {}
+    else:
+        query = {k: v for k, v in request.args.lists() if k != "lang"
+                 and (k != "next" or all(safe_next(n) for n in v))}
+    return path + "?" + urlencode({**query, "lang": [lang]}, doseq=True)

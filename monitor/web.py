@@ -1,6 +1,7 @@
 """Small pieces every blueprint needs, written once: the plan named in a URL (checked
-against the user's access), a refusal with a specific message, a file download, and a page
-of a list."""
+against the user's access), a refusal with a specific message, form errors from a service
+beside their fields, a file download, a page of a list, an email sent straight away.
+Routes import these; nothing here imports a blueprint."""
 from __future__ import annotations
 
 import io
@@ -9,12 +10,16 @@ from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
 
 import sqlalchemy as sa
-from flask import Response, abort, make_response, request, send_file
+from flask import Response, abort, flash, make_response, request, send_file
+from flask_babel import gettext as _
 
 from .access import ensure
 from .errors import render_error
 from .extensions import db
-from .models import Plan
+from .i18n import isolated
+from .models import OutgoingEmail, Plan
+from .services import mailer
+from .services.outreach import invitations as invitation_service
 
 T = TypeVar("T")
 
@@ -31,6 +36,16 @@ def plan_by_slug(slug: str, action: str) -> Plan:
 def refuse(status: int, message: str) -> NoReturn:
     """Stop with the error page (or JSON under /api) carrying a specific message."""
     abort(make_response(render_error(status, message)))
+
+
+def field_errors(form: Any, errors: list[tuple[str, str]]) -> None:
+    """Put a service's (field, message) errors beside the form's fields; flash the rest."""
+    for name, message in errors:
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            flash(message, "error")
 
 
 def download(data: bytes, name: str, mimetype: str) -> Response:
@@ -58,5 +73,15 @@ def page_of(items: Sequence[T], per_page: int, arg: str = "page") -> ListPage[T]
                     len(items))
 
 
-__all__: list[Any] = ["plan_by_slug", "refuse", "download", "page_of", "ListPage",
-                      "XLSX_MIMETYPE", "CSV_MIMETYPE"]
+def send_now(email: OutgoingEmail | int | None, *, quiet: bool = False) -> None:
+    """Send one message straight away (the change that queued it is committed)."""
+    if email is None:
+        return
+    report = mailer.send_queued(db.session, [email],
+                                timeout=invitation_service.WEB_SMTP_TIMEOUT)
+    if (report.interrupted or report.deferred) and not quiet:
+        flash(_("The email could not be sent right now; it stays queued and goes with the next "
+                "batch."), "info")
+    elif report.failed and not quiet:
+        flash(isolated(_("The email was refused by the mail server: %(error)s"),
+                       error=report.failures[0][1]), "error")

@@ -131,7 +131,7 @@ PARAMS: dict[str, Callable[[World], Any]] = {
 BY_ENDPOINT: dict[tuple[str, str], Callable[[World], Any]] = {
     ("enrolment.revoke_evaluator_invitation", "invitation_id"):
         lambda w: w.evaluator_invitation.id,
-    ("enrolment.join_team_link", "token"): lambda w: w.team_token,
+    ("outreach_public.join_team_link", "token"): lambda w: w.team_token,
     ("auth.reset", "token"): lambda w: w.reset_token,
 }
 #: Parameters that name no object (the same in both worlds).
@@ -141,8 +141,8 @@ QUERY: dict[str, Callable[[World], str]] = {
     "api.comparison": lambda w: f"?period={w.period.label}",
 }
 #: GET pages that answer their own world's objects with a redirect (to a clean URL).
-REDIRECTS = {"auth.reset", "enrolment.join_link", "enrolment.join_decline_link",
-             "enrolment.join_team_link"}
+REDIRECTS = {"auth.reset", "outreach_public.join_link", "outreach_public.join_decline_link",
+             "outreach_public.join_team_link"}
 
 
 class Unmapped(KeyError):

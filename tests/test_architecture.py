@@ -12,7 +12,8 @@ import pytest
 from monitor import TOP
 
 PACKAGE = TOP / "monitor"
-BLUEPRINTS = {"api", "audit", "auth", "catalogue", "enrolment", "evaluation", "public",
+BLUEPRINTS = {"api", "audit", "auth", "catalogue", "enrolment", "evaluation", "outreach",
+              "outreach_public", "public",
               "reports", "results"}
 #: Layers from the bottom; a module may import its own layer or a lower one.
 LAYERS = [

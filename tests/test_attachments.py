@@ -311,3 +311,76 @@ def test_a_document_of_a_submitted_version_is_kept(app, s):
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1
     assert "is kept" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+# --- attaching while typing ------------------------------------------------------------------
+
+
+def _post_with_answers(client, url: str, answers: dict, version: int, data: bytes,  # noqa: ANN001, ANN201
+                       name: str):
+    """What the Attach button sends: it is part of the answers form."""
+    token = csrf_from(client.get("/evaluations/").get_data(as_text=True))
+    payload = MultiDict({"csrf_token": token, "version": str(version), "visibility":
+                         "organization", **{f"q.{k}": v for k, v in answers.items()}})
+    payload.add("file", FileStorage(io.BytesIO(data), filename=name,
+                                    content_type="application/octet-stream"))
+    boundary, body = encode_multipart(payload)
+    return client.post(url, data=body,
+                       content_type=f'multipart/form-data; boundary="{boundary}"')
+
+
+def test_text_typed_before_attaching_is_kept_and_the_next_save_has_no_conflict(app, s):
+    evaluation = s.evaluation
+    client = client_for(app, s.evaluator)
+    page = client.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert 'form="answers"' in page and 'id="answers"' in page
+    typed = {"status": "25", "assessment": "Typed before attaching the report."}
+    response = _post_with_answers(client, f"/evaluations/{evaluation.id}/attachments", typed,
+                                  evaluation.version, PDF, "report.pdf")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    saved = db.session.get(Evaluation, evaluation.id)
+    assert saved.answers["assessment"] == "Typed before attaching the report."
+    assert db.session.scalars(sa.select(Attachment.display_name).where(
+        Attachment.evaluation_id == evaluation.id)).all() == ["report.pdf"]
+    page = html.unescape(client.get(f"/evaluations/{evaluation.id}").get_data(as_text=True))
+    assert "Typed before attaching the report." in page
+    assert f'name="version" value="{saved.version}"' in page
+    # The next "Save draft", with the version the page holds, is no conflict.
+    token = csrf_from(page)
+    response = client.post(f"/evaluations/{evaluation.id}/save", data={
+        "csrf_token": token, "version": str(saved.version), "q.status": "25",
+        "q.assessment": "Then saved again."})
+    assert response.status_code == 302
+    assert "Someone else saved" not in html.unescape(
+        client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+def test_a_refused_document_keeps_the_typed_text_on_the_page_and_saves_nothing(app, s):
+    evaluation = s.evaluation
+    client = client_for(app, s.evaluator)
+    before = row_counts()
+    response = _post_with_answers(
+        client, f"/evaluations/{evaluation.id}/attachments",
+        {"status": "25", "assessment": "Typed, then a program attached."}, evaluation.version,
+        b"MZ\x90\x00" + b"\x00" * 200, "tool.pdf")
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 415 or 400 <= response.status_code < 500
+    assert "This file is a program" in page and "Typed, then a program attached." in page
+    assert row_counts() == before
+
+
+def test_the_upload_area_is_there_before_the_first_save_and_starts_the_draft(app, s):
+    client = client_for(app, s.evaluator)
+    rec = s.file.recommendations[1]
+    begin = f"/evaluations/period/{s.period.id}/recommendation/{rec.id}"
+    page = client.get(begin).get_data(as_text=True)
+    assert f'formaction="{begin}/attachments"' in page
+    response = _post_with_answers(client, f"{begin}/attachments",
+                                  {"assessment": "Typed before any save."}, 0, PDF, "law.pdf")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    started = db.session.scalar(sa.select(Evaluation).where(
+        Evaluation.organization_id == s.org.id, Evaluation.recommendation_id == rec.id))
+    assert started.answers == {"assessment": "Typed before any save."}
+    assert db.session.scalars(sa.select(Attachment.display_name).where(
+        Attachment.evaluation_id == started.id)).all() == ["law.pdf"]

@@ -37,6 +37,7 @@ from monitor.extensions import db, limiter
 from monitor.models import (
     Evaluation,
     EvaluatorInvitation,
+    Invitation,
     JoinRequest,
     Organization,
     OutgoingEmail,
@@ -288,7 +289,7 @@ def _pages(app, role):  # noqa: ANN001
 def _leak_allowed(rule, action: str, role: str | None) -> bool:  # noqa: ANN001
     """The open call lists every open plan, the public results every published period;
     coordinators share the organisations."""
-    return rule.endpoint.startswith(("enrolment.open_call", "public.")) or (
+    return rule.endpoint.startswith(("outreach_public.open_call", "public.")) or (
         role is not None and RULES[action].get(role) == "any")
 
 
@@ -891,6 +892,42 @@ def test_password_reset_answers_an_unknown_email_exactly_like_a_known_one(app):
     assert answers[0] == answers[1] == answers[2]
     recipients = db.session.scalars(sa.select(OutgoingEmail.recipient)).all()
     assert recipients == ["known@gov.example", "known@gov.example"]
+
+
+def on_evil_host(client):  # noqa: ANN001, ANN201
+    """The client's cookies, also sent to evil.example (the Host the attacker sets)."""
+    for cookie in list(client._cookies.values()):  # noqa: SLF001
+        client.set_cookie(cookie.key, cookie.value, domain="evil.example")
+    return client
+
+
+def test_links_in_emails_come_from_the_base_url_never_from_a_poisoned_host_header(app):
+    """An attacker who sends a request with their own Host header must not get a reset or
+    invitation link that points at their site: links come from MONITOR_BASE_URL."""
+    a, _b = make.worlds()
+    newcomer = make.organization("Newcomer", language="en")
+    db.session.commit()
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    visitor = english(app.test_client())
+    token = csrf_from(visitor.get("/reset", headers=evil).get_data(as_text=True))
+    visitor.post("/reset", data={"csrf_token": token, "email": a.admin.email}, headers=evil)
+    coordinator = on_evil_host(signed_in(app, a.coordinator))
+    coordinator.post(f"/plans/{a.plan.slug}/invitations", headers=evil, data={
+        "csrf_token": coordinator.csrf_token, "organization": str(newcomer.id)})
+    coordinator.post(f"/plans/{a.plan.slug}/sending", headers=evil,
+                     data={"csrf_token": coordinator.csrf_token})
+    admin = on_evil_host(signed_in(app, a.admin))
+    admin.post("/ngo/evaluators", headers=evil,
+               data={"csrf_token": admin.csrf_token, "email": "new.evaluator@ngo.example"})
+    emails = {kind: body for kind, body in db.session.execute(
+        sa.select(OutgoingEmail.kind, OutgoingEmail.body_text))}
+    assert {"password_reset", "invitation", "evaluator_invitation"} <= set(emails), emails
+    for kind in ("password_reset", "invitation", "evaluator_invitation"):
+        assert "http://localhost/" in emails[kind] and "evil" not in emails[kind], kind
+    invitation_id = db.session.scalar(sa.select(Invitation.id).where(
+        Invitation.organization_id == newcomer.id))
+    page = text(coordinator.get(f"/invitations/{invitation_id}/link", headers=evil))
+    assert "http://localhost/join/" in page and "evil.example" not in page
 
 
 def test_a_copied_session_cookie_dies_with_deactivation(app):

@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from support import login, row_counts
+from support import csrf_from, login, row_counts
 
 from monitor.demo import seed as demo
 from monitor.extensions import db
 from monitor.models import (
     AuditEvent,
     Evaluation,
+    Invitation,
     OfficialProgress,
     Plan,
     Recommendation,
+    utcnow,
 )
+
+
+#: The demo's two closed periods (seeded relative to today): two years ago, last year.
+TWO_YEARS_AGO, LAST_YEAR = (str(utcnow().year - n) for n in (2, 1))
 
 
 def test_seeding_twice_changes_nothing(app):
@@ -42,8 +48,8 @@ def test_the_demo_carries_the_krg_published_figures_and_submitted_evaluations(ap
     values = dict(db.session.execute(
         sa.select(OfficialProgress.period_id, OfficialProgress.value)
         .where(OfficialProgress.level_key == "plan",
-               OfficialProgress.period_id.in_([figures["2022"].id, figures["2023"].id]))).all())
-    assert values == {figures["2022"].id: 34.8, figures["2023"].id: 42.8}
+               OfficialProgress.period_id.in_([figures[TWO_YEARS_AGO].id, figures[LAST_YEAR].id]))).all())
+    assert values == {figures[TWO_YEARS_AGO].id: 34.8, figures[LAST_YEAR].id: 42.8}
     counted = db.session.scalar(sa.select(sa.func.count()).select_from(Evaluation)
                                 .where(Evaluation.counted.is_(True)))
     assert counted > 100
@@ -64,36 +70,40 @@ def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, ru
 
     summary = demo.seed(db.session, password="demo-password-for-tests")
     krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
-    for label in ("2022", "2023"):
+    for label in (TWO_YEARS_AGO, LAST_YEAR):
         period = next(p for p in krg.periods if p.label == label)
         result = comparison.compare(db.session, krg, period).as_dict()
         assert result["submissions"] > 0
-        assert result["overall"]["official"] == {"2022": 34.8, "2023": 42.8}[label]
+        assert result["overall"]["official"] == {TWO_YEARS_AGO: 34.8, LAST_YEAR: 42.8}[label]
         assert result["overall"]["independent"] is not None
     flagged = [r for r in result["recommendations"] if r["flag"]]
-    assert flagged, "the 2023 demo should show at least one divergence"
+    assert flagged, "last year's demo should show at least one divergence"
 
     # The API and the CLI give the same numbers.
     email = next(e for e, role in summary.logins if role == "coordinator (all bodies)")
     login(client, email, "demo-password-for-tests")
-    api = client.get("/api/v1/plans/krg-hrp-2021-2025/comparison?period=2023").get_json()
+    api = client.get(f"/api/v1/plans/krg-hrp-2021-2025/comparison?period={LAST_YEAR}").get_json()
     cli = runner.invoke(args=["report", "comparison", "--plan", "krg-hrp-2021-2025",
-                              "--period", "2023", "--format", "json"])
+                              "--period", LAST_YEAR, "--format", "json"])
     assert cli.exit_code == 0, cli.output
     assert json.loads(cli.output) == api
     assert api["overall"] == result["overall"]
-    page = client.get("/reports/krg-hrp-2021-2025/2023?lang=en")
+    page = client.get(f"/reports/krg-hrp-2021-2025/{LAST_YEAR}?lang=en")
     assert page.status_code == 200
 
 
 def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
     """The README's run command, end to end: `flask --app monitor demo` on a fresh
-    instance folder prints the URL and logins and answers HTTP requests."""
+    instance folder prints the URL and logins and answers HTTP requests; the links in
+    its emails lead to the port it serves."""
+    import email
+    import email.policy
     import os
     import socket
     import subprocess
     import sys
     import time
+    import urllib.parse
     import urllib.request
 
     from monitor import TOP
@@ -118,8 +128,115 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "the demo did not start serving"
                 time.sleep(0.5)
+        # The links in its emails lead to the address it serves (not the default port).
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(f"http://127.0.0.1:{port}/reset", timeout=10) as r:
+            token = csrf_from(r.read().decode())
+        form = urllib.parse.urlencode({"csrf_token": token, "email": "oversight@example.org"})
+        with browser.open(f"http://127.0.0.1:{port}/reset", data=form.encode(), timeout=10):
+            pass
+        (message,) = (tmp_path / "outbox").glob("*.eml")
+        body = email.message_from_bytes(message.read_bytes(), policy=email.policy.default)
+        assert f"http://127.0.0.1:{port}/reset/" in body.get_body(("plain",)).get_content()
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert f"Open http://127.0.0.1:{port}/" in output
     assert "oversight@example.org" in output and "password for all of them" in output
+
+
+def test_seed_demo_prints_the_logins_as_demo_does(tmp_path):
+    from support import base_config
+
+    from monitor import create_app
+
+    app = create_app(base_config(tmp_path) | {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data seeded" in result.output
+    assert "password for all of them" in result.output
+    for email in ("oversight@example.org", "coordinator.krg@example.org", "shilan.m@example.org"):
+        assert email in result.output
+
+
+def test_every_journey_works_on_the_day_the_demo_runs_even_years_later(app):
+    """Seeded on a day far ahead (as a newcomer might run it in 2031), the demo is current:
+    past periods closed with their data, this year's period open with its deadline ahead,
+    and an organisation invited that day registers, chooses its files, evaluates and
+    submits."""
+    import datetime as dt
+    import re
+    from urllib.parse import urlsplit
+
+    import time_machine
+    from support import new_client, post_form, text
+
+    from monitor.models import FileChoice, Organization, RecommendationFile, ReportingPeriod
+
+    with time_machine.travel(dt.datetime(2031, 6, 15, 9, 0, tzinfo=dt.UTC)):
+        summary = demo.seed(db.session, password="demo-password-for-tests")
+        krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
+        periods = {p.label: p.status for p in krg.periods}
+        assert periods == {"2029": "closed", "2030": "closed", "2031": "open"}
+        assert krg.ends_on > dt.date(2031, 12, 31)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Evaluation).join(
+            ReportingPeriod).where(ReportingPeriod.label == "2030")) > 0
+
+        # The coordinator adds an organisation and invites it.
+        coordinator = new_client(app)
+        login(coordinator, "coordinator.krg@example.org", "demo-password-for-tests")
+        response = post_form(coordinator, "/organizations/new", {
+            "name": "Sunrise Rights", "email": "sunrise@example.org", "preferred_language": "en"})
+        assert response.status_code == 302, text(response)[:2000]
+        org = db.session.scalar(sa.select(Organization).where(
+            Organization.email == "sunrise@example.org"))
+        response = post_form(coordinator, "/plans/krg-hrp-2021-2025/invitations",
+                             {"organization": str(org.id)})
+        assert response.status_code == 302
+        invitation_id = db.session.scalar(sa.select(Invitation.id).where(
+            Invitation.organization_id == org.id))
+        link_page = text(coordinator.get(f"/invitations/{invitation_id}/link"))
+        link = re.search(r"https?://[^\s\"<]+/join/[^\s\"<]+", link_page).group(0)
+
+        # The organisation registers from its link and chooses its files.
+        ngo = new_client(app)
+        ngo.get(urlsplit(link).path)
+        response = post_form(ngo, "/join/register", {
+            "name": "Layla", "password": "a long new password 2031",
+            "confirm": "a long new password 2031"}, page="/join")
+        assert response.status_code == 302, text(response)[:2000]
+        home = text(ngo.get("/ngo"))
+        assert "deadline for changing these choices has passed" not in home
+        files = db.session.scalars(sa.select(RecommendationFile).where(
+            RecommendationFile.plan_id == krg.id).order_by(RecommendationFile.position)).all()
+        response = post_form(ngo, "/ngo/plans/krg-hrp-2021-2025/choices",
+                             {"file": str(files[0].id)}, page="/ngo")
+        assert response.status_code == 302, text(response)[:2000]
+        assert "Your choices were saved" in text(ngo.get("/ngo"))
+        assert db.session.scalar(sa.select(FileChoice.choice).where(
+            FileChoice.organization_id == org.id, FileChoice.file_id == files[0].id)) == \
+            "monitoring"
+
+        # It evaluates a recommendation of this year's period and submits it.
+        rec = db.session.scalar(sa.select(Recommendation).where(
+            Recommendation.file_id == files[0].id).order_by(Recommendation.sort_key))
+        period_id = db.session.scalar(sa.select(ReportingPeriod.id).where(
+            ReportingPeriod.plan_id == krg.id, ReportingPeriod.label == "2031"))
+        url = f"/evaluations/period/{period_id}/recommendation/{rec.id}"
+        answers = {"q.status": "50", "q.confidence": "medium", "q.assessment": "Partly done.",
+                   "q.government_actions": "A law was drafted.",
+                   "q.information_date": "2031-05-30"}
+        response = post_form(ngo, url, answers)
+        assert response.status_code == 302, text(response)[:2000]
+        evaluation = db.session.scalar(sa.select(Evaluation).where(
+            Evaluation.organization_id == org.id))
+        response = post_form(ngo, f"/evaluations/{evaluation.id}/submit",
+                             answers | {"version": str(evaluation.version)},
+                             page=f"/evaluations/{evaluation.id}")
+        assert response.status_code == 302, text(response)[:2000]
+        db.session.expire_all()
+        evaluation = db.session.get(Evaluation, evaluation.id)
+        assert (evaluation.state, evaluation.counted) == ("submitted", True)
+    assert summary.logins

@@ -967,3 +967,31 @@ def test_the_cli_imports_historical_data_into_a_closed_period(app, runner, s, tm
     evaluation = evaluation_of(s)
     assert evaluation.counted and evaluation.status_score == 50
     assert evaluation.revisions[0].late is False
+
+
+# --- switching language on a page that answered a form ---------------------------------------
+
+def lang_link(page: str, lang: str) -> str:
+    """Where the language switcher's link to `lang` leads."""
+    return re.search(rf'<a lang="{lang}" hreflang="{lang}" href="([^"]+)"',
+                     page).group(1).replace("&amp;", "&")
+
+
+def test_switching_language_after_a_refused_send_leads_to_a_page_that_opens(app, s):
+    """The page that answered "Send for approval" with errors cannot be fetched again: the
+    switcher leads to the evaluation's own page, and marks the typed answers unsaved, so
+    that the autosave keeps them before the switch."""
+    evaluation = draft(s, {"status": "25"})
+    client = signed_in(app, s.evaluator)
+    response = post(client, f"/evaluations/{evaluation.id}/send",
+                    form({"status": "50", "assessment": "typed, not yet saved"}, 1))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    link = lang_link(page, "ar")
+    assert link == f"/evaluations/{evaluation.id}?lang=ar"
+    assert client.get(link).status_code == 200
+    assert "data-unsaved" in page and "typed, not yet saved" in page
+    # A page fetched with GET keeps its own address and query in the switcher.
+    page = client.get(f"/evaluations/{evaluation.id}?done=saved").get_data(as_text=True)
+    assert lang_link(page, "en") == f"/evaluations/{evaluation.id}?done=saved&lang=en"
+    assert "data-unsaved" not in page

@@ -155,6 +155,22 @@ def test_a_signed_in_users_saved_language_comes_first(client):
     assert user.language == "ar"
 
 
+def test_a_language_chosen_on_the_sign_in_page_wins_and_becomes_the_saved_one(client):
+    user = make.coordinator(make.body())
+    user.language = "ar"
+    db.session.commit()
+    client.get("/login?lang=en")
+    login(client, user.email)
+    assert _html_tag(client.get("/plans/")) == '<html lang="en" dir="ltr">'
+    db.session.refresh(user)
+    assert user.language == "en"
+    # Signed out and in again without choosing: the saved preference (now English) holds.
+    page = client.get("/plans/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+    login(client, user.email)
+    assert _html_tag(client.get("/plans/")) == '<html lang="en" dir="ltr">'
+
+
 def test_an_unknown_language_is_ignored_and_not_echoed(client):
     response = client.get("/login?lang=<script>x</script>")
     assert _html_tag(response) == '<html lang="ar" dir="rtl">'

@@ -1,6 +1,7 @@
 """Foundation commands: translations, coordinators, the demo."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -90,8 +91,22 @@ def seed_demo_command() -> None:
     from ..demo import seed as demo_service
 
     _prepare_database()
-    summary = demo_service.seed(db.session, password=_demo_password())
+    password = _demo_password()
+    summary = demo_service.seed(db.session, password=password)
+    _print_logins(summary, password, current_app.config["MONITOR_BASE_URL"].rstrip("/") + "/")
+
+
+def _print_logins(summary, password: str, url: str) -> None:  # noqa: ANN001
+    """What was seeded, where to open it, and the demo's accounts (one password)."""
     click.echo(summary.describe())
+    click.echo("")
+    click.echo(f"Open {url} in your browser and sign in with one of these accounts")
+    click.echo(f"(password for all of them: {password}):")
+    for email, role in summary.logins:
+        click.echo(f"  {email:<32} {role}")
+    outbox = current_app.config.get("MONITOR_MAIL_OUTBOX")
+    if outbox:
+        click.echo(f"Emails are written to {outbox} (open the .eml files to follow links).")
 
 
 @click.command("demo")
@@ -117,16 +132,11 @@ def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
     _prepare_database()
     password = _demo_password()
     summary = demo_service.seed(db.session, password=password)
-    outbox = current_app.config.get("MONITOR_MAIL_OUTBOX")
     url = f"http://127.0.0.1:{port}/"
-    click.echo(summary.describe())
-    click.echo("")
-    click.echo(f"Open {url} in your browser and sign in with one of these accounts")
-    click.echo(f"(password for all of them: {password}):")
-    for email, role in summary.logins:
-        click.echo(f"  {email:<32} {role}")
-    if outbox:
-        click.echo(f"Emails are written to {outbox} (open the .eml files to follow links).")
+    if not os.environ.get("FLASK_MONITOR_BASE_URL"):
+        # The links in the demo's emails lead to the address it serves.
+        current_app.config["MONITOR_BASE_URL"] = url.rstrip("/")
+    _print_logins(summary, password, url)
     if no_serve:
         return
     sys.stdout.flush()

@@ -2,7 +2,9 @@
 catalogue through the import code path (monitor's template format), evaluations through
 the submission path. Seeding twice changes nothing: every step looks for what exists.
 
-The data itself is in `demo_data.py` (fictional organisations and people)."""
+The data itself is in data/*.json (fictional organisations and people). Its dates are
+offsets from the day of seeding (`today`), so that the demo is current whenever it runs:
+the past periods closed with their data, the current one open with its deadline ahead."""
 from __future__ import annotations
 
 import datetime as dt
@@ -54,23 +56,56 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+#: A period's deadline: 31 March of the next year, 23:59 Baghdad time (20:59 UTC).
+DEADLINE_TIME = dt.time(20, 59)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The data's relative dates as calendar dates, seen from the day of seeding."""
+
+    today: dt.date
+
+    def label(self, years_before_today: int) -> str:
+        """A period's `YYYY` label: the calendar year that many years before today."""
+        return str(self.today.year - years_before_today)
+
+    def period(self, item: dict) -> dict:
+        year = self.today.year - item["years_before_today"]
+        ends_on = dt.date(year, 12, 31)
+        deadline = dt.datetime.combine(dt.date(year + 1, 3, 31), DEADLINE_TIME)
+        if item["status"] == "closed":  # a closed period's deadline has passed
+            deadline = min(deadline, dt.datetime.combine(self.today - dt.timedelta(days=1),
+                                                         DEADLINE_TIME))
+        return {"label": str(year), "starts_on": dt.date(year, 1, 1), "ends_on": ends_on,
+                "deadline": deadline, "status": item["status"]}
+
+    def plan_end(self, item: dict) -> dt.date:
+        return dt.date(self.today.year + item["ends_years_after_today"], 12, 31)
+
+    def reported_on(self, period: ReportingPeriod, days_after_end: int) -> dt.date:
+        return min(period.ends_on + dt.timedelta(days=days_after_end), self.today)
+
+
 def _get(session: Session, model, **where):  # noqa: ANN001, ANN003, ANN202
     return session.scalar(sa.select(model).filter_by(**where))
 
 
-def seed(session: Session, *, password: str) -> SeedSummary:
+def seed(session: Session, *, password: str, today: dt.date | None = None) -> SeedSummary:
+    """Seed the demo as of `today` (default: the current UTC date)."""
     summary = SeedSummary()
+    calendar = Calendar(today or utcnow().date())
     password_hash = hash_password(password)
     bodies = _seed_bodies(session, summary)
     _seed_coordinators(session, summary, bodies, password_hash)
-    plans = _seed_plans(session, summary, bodies)
+    plans = _seed_plans(session, summary, bodies, calendar)
     organizations = _seed_organizations(session, summary, password_hash)
     for plan in plans.values():
         files = _seed_catalogue(session, summary, plan)
         evaluations.current_questionnaire(session, plan)
         _seed_enrolment(session, summary, plan, files, organizations)
-        _seed_official_progress(session, summary, plan, files)
-        _seed_evaluations(session, summary, plan, files, organizations)
+        _seed_official_progress(session, summary, plan, files, calendar)
+        _seed_evaluations(session, summary, plan, files, organizations, calendar)
     session.commit()
     return summary
 
@@ -100,25 +135,22 @@ def _seed_coordinators(session: Session, summary: SeedSummary,
             summary.add("coordinators")
 
 
-def _seed_plans(session: Session, summary: SeedSummary,
-                bodies: dict[str, GoverningBody]) -> dict[str, Plan]:
+def _seed_plans(session: Session, summary: SeedSummary, bodies: dict[str, GoverningBody],
+                calendar: Calendar) -> dict[str, Plan]:
     plans = {}
     for item in data.PLANS:
         plan = _get(session, Plan, slug=item["slug"])
         if plan is None:
-            fields = {k: v for k, v in item.items() if k not in ("body", "starts_on", "ends_on")}
+            fields = {k: v for k, v in item.items()
+                      if k not in ("body", "starts_on", "ends_years_after_today")}
             plan = Plan(body=bodies[item["body"]], starts_on=_date(item["starts_on"]),
-                        ends_on=_date(item["ends_on"]), **fields)
+                        ends_on=calendar.plan_end(item), **fields)
             session.add(plan)
             summary.add("plans")
         session.flush()
-        for period in data.PERIODS:
-            if _get(session, ReportingPeriod, plan_id=plan.id, label=period["label"]) is None:
-                session.add(ReportingPeriod(
-                    plan=plan, label=period["label"], starts_on=_date(period["starts_on"]),
-                    ends_on=_date(period["ends_on"]),
-                    deadline=dt.datetime.fromisoformat(period["deadline"]),
-                    status=period["status"]))
+        if not plan.periods:  # a demo seeded on an earlier day keeps its own periods
+            for period in data.PERIODS:
+                session.add(ReportingPeriod(plan=plan, **calendar.period(period)))
                 summary.add("reporting periods")
         plans[item["slug"]] = plan
     session.flush()
@@ -200,15 +232,15 @@ def _seed_enrolment(session: Session, summary: SeedSummary, plan: Plan,
 
 
 def _seed_official_progress(session: Session, summary: SeedSummary, plan: Plan,
-                            files: dict[str, RecommendationFile]) -> None:
+                            files: dict[str, RecommendationFile], calendar: Calendar) -> None:
     periods = {p.label: p for p in plan.periods}
     codes = dict(session.execute(
         sa.select(Recommendation.code, Recommendation.id).where(Recommendation.plan_id == plan.id)
     ).all())
     for item in data.OFFICIAL_PROGRESS:
-        if item["plan"] != plan.slug:
+        period = periods.get(calendar.label(item["period_years_before_today"]))
+        if item["plan"] != plan.slug or period is None:
             continue
-        period = periods[item["period"]]
         file_id = files[item["file"]].id if item["level"] == "file" else None
         rec_id = codes[item["code"]] if item["level"] == "recommendation" else None
         level_key = "plan" if item["level"] == "plan" else (
@@ -218,15 +250,17 @@ def _seed_official_progress(session: Session, summary: SeedSummary, plan: Plan,
         official.save_entry(session, period, official.Entry(
             level_key=level_key, file_id=file_id, recommendation_id=rec_id,
             measure=item["measure"], value=item["value"], status_score=item["status_score"],
-            source=item["source"], reported_on=_date(item["reported_on"])), actor_id=None)
+            source=item["source"].format(year=period.label),
+            reported_on=calendar.reported_on(period, item["reported_days_after_period_end"])),
+            actor_id=None)
         summary.add("official figures")
     session.flush()
 
 
 def _seed_evaluations(session: Session, summary: SeedSummary, plan: Plan,
                       files: dict[str, RecommendationFile],
-                      organizations: dict[str, Organization]) -> None:
-    """Submitted evaluations for the past periods, from the pattern in demo_data."""
+                      organizations: dict[str, Organization], calendar: Calendar) -> None:
+    """Submitted evaluations for the past periods, from the pattern in data/."""
     pattern = data.EVALUATION_PATTERN
     no_information = set(map(tuple, pattern["no_information"]))
     periods = {p.label: p for p in plan.periods}
@@ -241,9 +275,11 @@ def _seed_evaluations(session: Session, summary: SeedSummary, plan: Plan,
         recommendations = session.scalars(
             sa.select(Recommendation).where(Recommendation.file_id.in_(monitored))
             .order_by(Recommendation.sort_key)).all()
-        for label in pattern["periods"]:
-            period = periods[label]
-            base = pattern["base"][label]
+        for years_before in pattern["periods_years_before_today"]:
+            period = periods.get(calendar.label(years_before))
+            if period is None:
+                continue
+            base = pattern["base"][str(years_before)]
             for index, rec in enumerate(recommendations):
                 if rec.code not in base:
                     continue

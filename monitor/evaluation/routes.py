@@ -3,8 +3,6 @@ administrator's approval; the coordinator's review; questionnaires and offline d
 Thin: every decision is in services.evaluation.lifecycle / attachments / questionnaires."""
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -14,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,7 +27,6 @@ from ..errors import csrf_refusal, render_error
 from ..extensions import db
 from ..i18n import current_language, format_time
 from ..models import (
-    Attachment,
     Evaluation,
     OutgoingEmail,
     Plan,
@@ -423,114 +419,6 @@ def return_(evaluation_id: int):
     db.session.commit()
     _send(emails)
     return redirect(url_for(".edit", evaluation_id=evaluation_id, done="returned"))
-
-
-# --- attachments ----------------------------------------------------------------------------
-
-
-@bp.route("/<int:evaluation_id>/attachments", methods=["POST"])
-@requires("evaluation.work")
-def upload(evaluation_id: int):
-    evaluation = _evaluation(evaluation_id)
-    period, recommendation = evaluation.period, evaluation.recommendation
-    form = AttachmentForm()
-    form.question.choices = [SelectChoice(q["name"]) for q in questionnaire_service
-                             .current_definition(db.session, period.plan)["questions"]
-                             if q["type"] == "file"]
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors)
-              or _("Please choose a file to attach."), "error")
-        return _page(evaluation, period, recommendation, status=400, attachment_form=form)
-    try:
-        service.check_editable(db.session, evaluation, current_user)
-        data = form.file.data.read(attachment_service.max_bytes() + 1)
-        attachment = attachment_service.store(
-            db.session, evaluation, data=data, filename=form.file.data.filename,
-            visibility=form.visibility.data, question=form.question.data or None,
-            user=current_user)
-    except service.EvaluationError as exc:
-        return _refused(exc, evaluation, period, recommendation, None)
-    except attachment_service.AttachmentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _page(db.session.get(Evaluation, evaluation_id), period, recommendation,
-                     status=exc.status)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        attachment_service.discard(attachment)
-        raise
-    flash(_("Document attached."), "success")
-    return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
-
-
-def _own_attachment(evaluation_id: int, attachment_id: int) -> tuple[Evaluation, Attachment]:
-    evaluation = _evaluation(evaluation_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.evaluation_id != evaluation.id:
-        abort(404)
-    return evaluation, attachment
-
-
-@bp.route("/<int:evaluation_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
-@requires("evaluation.work")
-def delete_attachment(evaluation_id: int, attachment_id: int):
-    evaluation, attachment = _own_attachment(evaluation_id, attachment_id)
-    try:
-        service.check_editable(db.session, evaluation, current_user)
-    except service.EvaluationError as exc:
-        return _refused(exc, evaluation, evaluation.period, evaluation.recommendation, None)
-    if not attachment_service.delete(db.session, attachment, user=current_user):
-        flash(_("This document is part of a version submitted to the coordinator and is "
-                "kept."), "error")
-        return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
-    db.session.commit()
-    attachment_service.discard(attachment)
-    flash(_("Document removed."), "success")
-    return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
-
-
-@bp.route("/<int:evaluation_id>/attachments/<int:attachment_id>/visibility", methods=["POST"])
-@requires("evaluation.work")
-def attachment_visibility(evaluation_id: int, attachment_id: int):
-    evaluation, attachment = _own_attachment(evaluation_id, attachment_id)
-    form = VisibilityForm()
-    try:
-        service.check_editable(db.session, evaluation, current_user)
-    except service.EvaluationError as exc:
-        return _refused(exc, evaluation, evaluation.period, evaluation.recommendation, None)
-    if not form.validate_on_submit():
-        flash(_("Please choose who may see this document."), "error")
-        return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
-    attachment_service.set_visibility(db.session, attachment, form.visibility.data,
-                                      user=current_user)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for(".edit", evaluation_id=evaluation_id) + "#attachments")
-
-
-@bp.route("/attachments/<int:attachment_id>")
-@requires("attachment.download")
-def download(attachment_id: int):
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
-        abort(404)
-    ensure("attachment.download", attachment.evaluation)
-    if not attachment_service.may_download(current_user, attachment):
-        abort(404)
-    path = attachment_service.path_of(attachment)
-    if not path.is_file():
-        abort(404)
-    # Read whole (at most MONITOR_ATTACHMENT_MAX_MB): no file handle outlives the request.
-    response = send_file(io.BytesIO(path.read_bytes()), mimetype=attachment.content_type,
-                         as_attachment=True,
-                         download_name=attachment.display_name, conditional=False, etag=False,
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 # --- the coordinator's review --------------------------------------------------------------

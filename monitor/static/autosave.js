@@ -27,13 +27,19 @@
 
   function save(leaving) {
     if (!changed || saving || stopped) {
-      return;
+      return null;
     }
     saving = true;
     changed = false;
-    fetch(form.getAttribute("data-autosave-url"), {
+    var body = new FormData(form);
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (element.type === "file") {
+        body.delete(element.name); // a document goes with the Attach button only
+      }
+    });
+    return fetch(form.getAttribute("data-autosave-url"), {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       credentials: "same-origin",
       headers: {"Accept": "application/json"},
       keepalive: Boolean(leaving)
@@ -76,6 +82,24 @@
       }
     });
   }
+
+  if (form.hasAttribute("data-unsaved")) {
+    changed = true; // the page answered a form that was not saved: what it shows is unsaved
+  }
+
+  // Switching language fetches the page again: what was typed is saved first, and comes
+  // back in the other language.
+  Array.prototype.forEach.call(document.querySelectorAll(".langs a[href]"), function (link) {
+    link.addEventListener("click", function (event) {
+      var pending = save(false);
+      if (pending) {
+        event.preventDefault();
+        pending.then(function () {
+          window.location.assign(link.href);
+        });
+      }
+    });
+  });
 
   form.addEventListener("input", markChanged);
   form.addEventListener("change", markChanged);

@@ -94,3 +94,55 @@ def test_a_new_evaluation_is_started_by_the_first_background_save(page_factory, 
         page.click("button:has-text('Save draft')")
     assert f"/evaluations/{started}?done=saved" in page.url
     assert saved_answers(started)[1]["assessment"] == "Then saved with the button."
+
+
+def test_switching_language_after_a_refused_send_keeps_what_was_typed(page_factory, live_app):
+    live_app.app.config["MONITOR_AUTOSAVE_SECONDS"] = 3600  # no background turn meanwhile
+    s = make.setting()
+    evaluation = service.start(db.session, organization_id=s.org.id, recommendation=s.rec,
+                               period=s.period, user=s.evaluator, answers={"status": "25"})
+    db.session.commit()
+    page = page_factory(width=360)
+    sign_in(page, live_app.url, s.evaluator.email, "en")
+    page.goto(f"{live_app.url}/evaluations/{evaluation.id}")
+    page.fill("textarea[name='q.assessment']", "Typed, then sent too early.")
+    with page.expect_navigation():
+        page.click("button:has-text('Send to the administrator for approval')")
+    assert page.url.endswith(f"/evaluations/{evaluation.id}/send")
+    with page.expect_navigation(url=f"**/evaluations/{evaluation.id}?lang=ar"):
+        page.click(".langs a[lang=ar]")
+    assert page.get_attribute("html", "lang") == "ar"
+    assert page.input_value("textarea[name='q.assessment']") == "Typed, then sent too early."
+    assert saved_answers(evaluation.id)[1]["assessment"] == "Typed, then sent too early."
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("started", [True, False])
+def test_text_typed_before_attaching_stays_and_the_next_save_has_no_conflict(
+        page_factory, live_app, started):
+    live_app.app.config["MONITOR_AUTOSAVE_SECONDS"] = 1
+    s = make.setting()
+    if started:
+        evaluation = service.start(db.session, organization_id=s.org.id, recommendation=s.rec,
+                                   period=s.period, user=s.evaluator, answers={"status": "25"})
+    db.session.commit()
+    page = page_factory(width=360)
+    sign_in(page, live_app.url, s.evaluator.email, "en")
+    page.goto(f"{live_app.url}/evaluations/"
+              + (str(evaluation.id) if started
+                 else f"period/{s.period.id}/recommendation/{s.rec.id}"))
+    page.fill("textarea[name='q.assessment']", "Typed before attaching the evidence.")
+    page.set_input_files("input[name=file]", files=[
+        {"name": "report.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    with page.expect_navigation():
+        page.click("button:has-text('Attach')")
+    assert "Document attached." in page.text_content("main")
+    assert page.input_value("textarea[name='q.assessment']") == \
+        "Typed before attaching the evidence."
+    assert page.locator("#attachments a:has-text('report.pdf')").count() == 1
+    page.fill("textarea[name='q.assessment']", "Then saved with the button.")
+    with page.expect_navigation():
+        page.click("button:has-text('Save draft')")
+    assert "done=saved" in page.url and page.locator(".conflict").count() == 0

@@ -34,6 +34,7 @@ from monitor.models import (
     Recommendation,
     ReportingPeriod,
     User,
+    utcnow,
 )
 
 #: Elements sticking out of the viewport (outside the scrolling table wrappers), to say
@@ -354,18 +355,19 @@ def demo_site(database_template, tmp_path_factory):  # noqa: ANN001, ANN201
         coordinator = next(e for e, role in summary.logins if role == "coordinator (all bodies)")
         plan = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
         periods = {p.label: p for p in plan.periods}
+        last_year = str(utcnow().year - 1)  # the demo's last closed period
         org = db.session.scalar(sa.select(Organization).where(
             Organization.email == "shnaba@example.org"))
         admin = db.session.scalar(sa.select(User.email).where(
             User.organization_id == org.id, User.role == "ngo_admin"))
-        # The recommendation most NGOs rated in 2023, for the drill-down.
+        # The recommendation most NGOs rated last year, for the drill-down.
         rated = db.session.execute(
             sa.select(Evaluation.recommendation_id, sa.func.count())
-            .where(Evaluation.period_id == periods["2023"].id, Evaluation.counted.is_(True))
+            .where(Evaluation.period_id == periods[last_year].id, Evaluation.counted.is_(True))
             .group_by(Evaluation.recommendation_id)
             .order_by(sa.func.count().desc(), Evaluation.recommendation_id)).first()
         submitted = db.session.scalar(sa.select(Evaluation.id).where(
-            Evaluation.organization_id == org.id, Evaluation.period_id == periods["2023"].id,
+            Evaluation.organization_id == org.id, Evaluation.period_id == periods[last_year].id,
             Evaluation.counted.is_(True)).order_by(Evaluation.id))
         monitored = db.session.scalar(
             sa.select(Recommendation.id)
@@ -384,8 +386,8 @@ def demo_site(database_template, tmp_path_factory):  # noqa: ANN001, ANN201
             ("plan", f"/plans/{slug}"),
             ("organizations", "/organizations"),
             ("invitations", f"/plans/{slug}/invitations"),
-            ("dashboard", f"/reports/{slug}/2023"),
-            ("drill-down", f"/reports/{slug}/comparison/{rated[0]}?period=2023"),
+            ("dashboard", f"/reports/{slug}/{last_year}"),
+            ("drill-down", f"/reports/{slug}/comparison/{rated[0]}?period={last_year}"),
         ],
         ngo_pages=[
             ("ngo-home", "/ngo"),

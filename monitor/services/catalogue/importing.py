@@ -31,7 +31,12 @@ from .records import (
     _refresh_keys,
     field_labels,
 )
-from .upr_formats import RecommendationRow, Rejection, normalise_text, parse_recommendations
+from .upr_formats import (
+    RecommendationRow,
+    Rejection,
+    normalise_text,
+    parse_recommendations,
+)
 
 
 @dataclass

@@ -50,6 +50,7 @@ from ...models import (
 )
 from .. import audit
 from .keys import LANGS, compute_match_key, join_themes, sort_key_for, split_themes
+
 # Read through records by the catalogue's pages and outreach (the read side lives apart).
 from .queries import (
     RecommendationFilter,
