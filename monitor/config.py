@@ -48,6 +48,8 @@ class Config:
 
     # Web.
     MONITOR_PROXIES = 0  # number of reverse proxies in front (1 behind nginx): enables ProxyFix
+    # Strict-Transport-Security on HTTPS responses (one year); 0: not sent.
+    MONITOR_HSTS_SECONDS = 365 * 24 * 3600
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

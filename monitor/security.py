@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from . import i18n
 from .extensions import db, limiter, login_manager
@@ -20,6 +22,22 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+#: The largest id a database column holds (PostgreSQL `integer`; SQLite stops at 2^63 - 1).
+MAX_DATABASE_ID = 2**31 - 1
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond what an id column holds answers 404, on
+    every database, instead of an overflow error (500). Raised here rather than failing the
+    match, so that a route with the same path for another method does not answer 405."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_DATABASE_ID:
+            raise NotFound()
+        return number
 
 
 def _account_key() -> str:
@@ -93,6 +111,11 @@ def register(app: Flask) -> None:
         response.headers["X-Frame-Options"] = "DENY"
         # Keeps signed links out of the Referer header sent to other sites.
         response.headers["Referrer-Policy"] = "same-origin"
+        hsts = int(app.config.get("MONITOR_HSTS_SECONDS") or 0)
+        if request.is_secure and hsts > 0:
+            # HTTPS as seen by the client (behind a proxy: X-Forwarded-Proto, trusted only
+            # with MONITOR_PROXIES set): browsers then refuse plain HTTP to this host.
+            response.headers["Strict-Transport-Security"] = f"max-age={hsts}; includeSubDomains"
         if g.get("lang_choice"):
             response.set_cookie(
                 i18n.LANG_COOKIE, g.lang_choice, max_age=365 * 24 * 3600, samesite="Lax",

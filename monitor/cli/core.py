@@ -54,9 +54,11 @@ def create_coordinator(email: str, body_slug: str | None, name: str) -> None:
         body = db.session.scalar(sa.select(GoverningBody).where(GoverningBody.slug == body_slug))
         if body is None:
             raise click.ClickException(f"No governing body with slug {body_slug!r}.")
-    normalized = accounts.normalize_email(email)
-    if "@" not in normalized:
-        raise click.ClickException("That is not an email address.")
+    from ..services.outreach.organizations import clean_email
+
+    normalized, error = clean_email(email)
+    if error or normalized is None:
+        raise click.ClickException(error or "That is not an email address.")
     if accounts.find_user(db.session, normalized):
         raise click.ClickException("An account with this email already exists.")
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user
 
-from ..access import PUBLIC, ensure, plans_for, requires
+from ..access import PUBLIC, changeable_organizations, ensure, may, plans_for, requires
 from ..extensions import db, limiter
 from ..i18n import LANG_COOKIE, isolated, localized
 from ..models import (
@@ -47,6 +47,7 @@ from ..models import (
 from ..security import password_guesses, start_session
 from ..services import mailer
 from ..services.catalogue import records as catalogue_service
+from ..services.outreach import contact_change
 from ..services.outreach import enrolment as enrolment_service
 from ..services.outreach import invitations as invitation_service
 from ..services.outreach import organizations as organization_service
@@ -131,7 +132,7 @@ def _use_language(lang: str | None) -> None:
 
 
 @bp.route("/organizations")
-@requires("organizations.manage")
+@requires("organizations.view")
 def organizations():
     q = request.args.get("q", "").strip()[:100]
     query = sa.select(Organization).order_by(Organization.name, Organization.id)
@@ -142,12 +143,15 @@ def organizations():
     page = _page()
     orgs, total = _paginate(query, page)
     return render_template("enrolment/organizations.html", organizations=orgs, total=total,
-                           page=page, per_page=PER_PAGE, q=q)
+                           page=page, per_page=PER_PAGE, q=q, may_add=may(
+                               current_user, "organizations.manage"),
+                           editable=changeable_organizations(current_user, [o.id for o in orgs]))
 
 
 def _organization_form_page(org: Organization | None):  # noqa: ANN202
     """Add an organisation (`org` None) or edit one."""
     form = OrganizationForm(obj=org)
+    notices: list[OutgoingEmail] = []
     status = 200
     if form.validate_on_submit():
         try:
@@ -155,8 +159,8 @@ def _organization_form_page(org: Organization | None):  # noqa: ANN202
                 created = organization_service.create_organization(db.session, form.data,
                                                                    actor_id=current_user.id)
             else:
-                organization_service.update_organization(db.session, org, form.data,
-                                                         actor_id=current_user.id)
+                notices = contact_change.change_organization(db.session, org, form.data,
+                                                             actor_id=current_user.id)
         except OrganizationError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -166,6 +170,12 @@ def _organization_form_page(org: Organization | None):  # noqa: ANN202
             db.session.commit()
             flash(isolated(_("%(name)s was added."), name=created.name) if org is None
                   else _("The organisation was saved."), "success")
+            if org is not None and notices:
+                flash(_("The address changed: the organisation's invitation links no longer "
+                        "work, and its previous address was told of the change. Resend the "
+                        "invitation to reach the new address."), "info")
+                for notice in notices:
+                    _send_now(notice, quiet=True)
             return redirect(url_for("enrolment.organizations"))
     elif form.is_submitted():
         status = 422

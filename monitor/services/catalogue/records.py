@@ -57,7 +57,7 @@ from ...models import (
     utcnow,
 )
 from .. import audit
-from ..tabular import FORMULA_PREFIXES, TabularError, read_table, write_csv, write_xlsx
+from ..tabular import TabularError, read_table, starts_like_formula, write_csv, write_xlsx
 from .upr_formats import (
     CODE_RE,
     TEMPLATE_HEADER,
@@ -1104,7 +1104,7 @@ class TranslationImport:
 
 def _unneutralise(value: str) -> str:
     """Undo the quote that exports put before text starting like a formula."""
-    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_PREFIXES):
+    if value.startswith("'") and value[1:2] and starts_like_formula(value[1:]):
         return value[1:]
     return value
 
