@@ -39,6 +39,10 @@ class Config:
     MONITOR_MIN_NGOS = 2
     MONITOR_DIVERGENCE_THRESHOLD = 15.0
     MONITOR_ATTACHMENT_MAX_MB = 10
+    # Evidence per evaluation, all documents together, and uploads per person.
+    MONITOR_MAX_DOCUMENTS_PER_EVALUATION = 20
+    MONITOR_MAX_EVIDENCE_MB_PER_EVALUATION = 100
+    MONITOR_UPLOAD_RATE_LIMIT = "30 per 10 minutes"
     MONITOR_AUTOSAVE_SECONDS = 30  # drafts saved in the background while edited; 0: off
     MONITOR_IMPORT_MAX_MB = 20
     MONITOR_ATTACHMENT_DIR: str | None = None  # default: instance/attachments

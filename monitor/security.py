@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
@@ -50,6 +50,20 @@ def _account_key() -> str:
 #: the invitation's /join/signin).
 password_guesses = limiter.shared_limit("10 per 5 minutes", scope="password-guesses",
                                         key_func=_account_key, methods=["POST"])
+
+
+def _person_key() -> str:
+    # Per signed-in person, wherever they work from (a shared office address is not one
+    # person); the address for anyone else.
+    from flask_login import current_user
+
+    return "person:" + (current_user.get_id() or "") if current_user.is_authenticated \
+        else "address:" + (request.remote_addr or "")
+
+
+#: Evidence uploads per person (MONITOR_UPLOAD_RATE_LIMIT, e.g. "30 per 10 minutes").
+evidence_uploads = limiter.limit(lambda: current_app.config["MONITOR_UPLOAD_RATE_LIMIT"],
+                                 key_func=_person_key, methods=["POST"])
 
 
 # Built once: every signed-in request runs it (Session.get rebuilds its query each time).

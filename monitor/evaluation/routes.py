@@ -29,6 +29,7 @@ from ..access import RULES, ensure, in_scope, requires
 from ..errors import csrf_refusal, render_error
 from ..extensions import db
 from ..i18n import current_language, format_time
+from ..security import evidence_uploads
 from ..models import (
     Attachment,
     Evaluation,
@@ -429,6 +430,7 @@ def return_(evaluation_id: int):
 
 @bp.route("/<int:evaluation_id>/attachments", methods=["POST"])
 @requires("evaluation.work")
+@evidence_uploads
 def upload(evaluation_id: int):
     evaluation = _evaluation(evaluation_id)
     period, recommendation = evaluation.period, evaluation.recommendation
