@@ -45,9 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["MONITOR_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
+    from . import cli, errors, security
+
+    app.url_map.converters["int"] = security.DatabaseIntegerConverter  # before any route
     _register_blueprints(app)
 
-    from . import cli, errors, security
     from .services import audit
     from .services.results.official import measure_label
 

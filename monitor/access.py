@@ -7,7 +7,10 @@ role reaches:
 - ``body``     objects of plans owned by the coordinator's governing body (a coordinator
                with no body oversees all bodies);
 - ``org``      objects of the user's own organisation;
-- ``enrolled`` objects of plans the user's organisation has registered for.
+- ``enrolled`` objects of plans the user's organisation has registered for;
+- ``owning_body`` organisations of the coordinator's body: those it invited (or whose
+               open-call request it approved), and those no body has invited yet. A
+               coordinator with no body has none: every such route answers 403.
 
 Every route declares its action with `@requires(action)`; objects are then checked with
 `ensure(action, obj)`. A role outside the rule gets 403; an object outside the scope gets
@@ -34,8 +37,10 @@ RULES: dict[str, dict[str, str]] = {
     "plan.view": {"coordinator": "body", "ngo_admin": "enrolled", "evaluator": "enrolled"},
     "catalogue.manage": {"coordinator": "body"},
     "plan.create": {"coordinator": "any"},
-    # Organisations and invitations.
-    "organizations.manage": {"coordinator": "any"},
+    # Organisations and invitations. Every coordinator reads the directory; only the
+    # bodies an organisation belongs to change it (its email decides who gets its links).
+    "organizations.view": {"coordinator": "any"},
+    "organizations.manage": {"coordinator": "owning_body"},
     "invitations.manage": {"coordinator": "body"},
     # An NGO's own enrolment: files it monitors, its evaluators.
     "enrolment.manage": {"ngo_admin": "org"},
@@ -61,6 +66,9 @@ RULES: dict[str, dict[str, str]] = {
     SIGNED_IN: {"coordinator": "any", "ngo_admin": "any", "evaluator": "any"},
 }
 
+#: Scopes that need the coordinator to belong to a governing body.
+BODY_SCOPES = {"owning_body"}
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -72,7 +80,9 @@ def may(user: Any, action: str) -> bool:
     """Role-level answer: may this user perform the action on some object?"""
     if action == PUBLIC:
         return True
-    return bool(user and user.is_authenticated and user.role in RULES[action])
+    if not (user and user.is_authenticated and user.role in RULES[action]):
+        return False
+    return RULES[action][user.role] not in BODY_SCOPES or user.body_id is not None
 
 
 def requires(action: str) -> Callable[[F], F]:
@@ -88,7 +98,7 @@ def requires(action: str) -> Callable[[F], F]:
                     if request.path.startswith("/api/"):
                         abort(401)  # JSON, never a redirect to the sign-in page
                     return login_manager.unauthorized()
-                if current_user.role not in RULES[action]:
+                if not may(current_user, action):
                     abort(403)
             return view(*args, **kwargs)
 
@@ -148,7 +158,29 @@ def in_scope(user: Any, action: str, obj: Any) -> bool:
     if scope == "enrolled":
         plan = _plan_of(obj)
         return plan is not None and is_enrolled(user.organization_id, plan.id)
+    if scope == "owning_body":
+        return (isinstance(obj, m.Organization) and user.body_id is not None
+                and obj.id in changeable_organizations(user, [obj.id]))
     return False
+
+
+def organization_bodies(organization_ids: list[int]) -> sa.Select[tuple[int, int]]:
+    """(organisation id, body id) for every body that invited one of the organisations (an
+    approved open-call request is an invitation too), whatever became of the invitation."""
+    return sa.select(m.Invitation.organization_id, m.Plan.body_id).join(
+        m.Plan, m.Plan.id == m.Invitation.plan_id).where(
+        m.Invitation.organization_id.in_(organization_ids)).distinct()
+
+
+def changeable_organizations(user: Any, organization_ids: list[int]) -> set[int]:
+    """Which of these organisations `user` may change: those of its body, and those no body
+    has invited yet; none for a coordinator without a body."""
+    if getattr(user, "role", None) != "coordinator" or user.body_id is None:
+        return set()
+    bodies: dict[int, set[int]] = {}
+    for organization_id, body_id in db.session.execute(organization_bodies(organization_ids)):
+        bodies.setdefault(organization_id, set()).add(body_id)
+    return {i for i in organization_ids if not bodies.get(i) or user.body_id in bodies[i]}
 
 
 def ensure(action: str, obj: Any) -> Any:

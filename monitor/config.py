@@ -47,6 +47,10 @@ class Config:
     MONITOR_MIN_NGOS = 2
     MONITOR_DIVERGENCE_THRESHOLD = 15.0
     MONITOR_ATTACHMENT_MAX_MB = 10
+    # Evidence per evaluation, all documents together, and uploads per person.
+    MONITOR_MAX_DOCUMENTS_PER_EVALUATION = 20
+    MONITOR_MAX_EVIDENCE_MB_PER_EVALUATION = 100
+    MONITOR_UPLOAD_RATE_LIMIT = "30 per 10 minutes"
     MONITOR_AUTOSAVE_SECONDS = 30  # drafts saved in the background while edited; 0: off
     MONITOR_IMPORT_MAX_MB = 20
     MONITOR_ATTACHMENT_DIR: str | None = None  # default: instance/attachments
@@ -56,6 +60,8 @@ class Config:
 
     # Web.
     MONITOR_PROXIES = 0  # number of reverse proxies in front (1 behind nginx): enables ProxyFix
+    # Strict-Transport-Security on HTTPS responses (one year); 0: not sent.
+    MONITOR_HSTS_SECONDS = 365 * 24 * 3600
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

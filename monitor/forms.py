@@ -4,12 +4,25 @@ message (WTForms ships no Sorani catalogue, and Flask-WTF would reload its catal
 from disk on every request)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import get_translations, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    Field,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
+
+from .text import clean_name, has_line_breaks
 
 
 class _CatalogueTranslations:
@@ -24,10 +37,48 @@ class _CatalogueTranslations:
 _TRANSLATIONS = _CatalogueTranslations()
 
 
+#: String fields that are not single-line text: kept as typed (passwords), refused rather
+#: than cleaned (emails: services.accounts.email_refusal), or multi-line.
+_NOT_SINGLE_LINE = (TextAreaField, PasswordField, EmailField, HiddenField)
+
+
+def _single_line(field: Field) -> bool:
+    return isinstance(field, StringField) and not isinstance(field, _NOT_SINGLE_LINE)
+
+
+def _no_line_breaks(form: Any, field: Field) -> None:
+    if isinstance(field.data, str) and has_line_breaks(field.data):
+        raise StopValidation(_("Line breaks and control characters are not allowed here."))
+
+
 class FlaskForm(_FlaskForm):
+    """Every single-line text field of every form is cleaned as names are: direction
+    overrides and invisible characters removed (`monitor.text.clean_name`), line breaks
+    and control characters refused with a message."""
+
     class Meta(_FlaskForm.Meta):
         def get_translations(self, form):  # noqa: ANN001, ANN201
             return _TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):  # noqa: ANN001, ANN201
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class,
+                                                                        _NOT_SINGLE_LINE):
+                filters = unbound_field.kwargs.get("filters") or ()
+                options["filters"] = (_clean_name_keeping_lines, *filters)
+            return super().bind_field(form, unbound_field, options)
+
+    def validate(self, extra_validators: dict[str, list[Any]] | None = None) -> bool:
+        extra = {name: list((extra_validators or {}).get(name, ())) for name in self._fields}
+        for name, field in self._fields.items():
+            if _single_line(field):
+                extra[name].insert(0, _no_line_breaks)
+        return super().validate(extra_validators=extra)
+
+
+def _clean_name_keeping_lines(value: Any) -> Any:
+    # The line breaks stay for `_no_line_breaks` to refuse (as in names).
+    return clean_name(value) if isinstance(value, str) else value
 
 
 class ActionForm(FlaskForm):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter, RequestRedirect
 
 from . import i18n
 from .extensions import db, limiter, login_manager
@@ -24,6 +24,22 @@ CSP = (
 )
 
 
+#: The largest id a database column holds (PostgreSQL `integer`; SQLite stops at 2^63 - 1).
+MAX_DATABASE_ID = 2**31 - 1
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond what an id column holds answers 404, on
+    every database, instead of an overflow error (500). Raised here rather than failing the
+    match, so that a route with the same path for another method does not answer 405."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_DATABASE_ID:
+            raise NotFound()
+        return number
+
+
 def _account_key() -> str:
     # Per account, whichever form the address is typed into: a guesser on one address does
     # not lock others out, and the second sign-in form gives no second set of guesses.
@@ -34,6 +50,20 @@ def _account_key() -> str:
 #: the invitation's /join/signin).
 password_guesses = limiter.shared_limit("10 per 5 minutes", scope="password-guesses",
                                         key_func=_account_key, methods=["POST"])
+
+
+def _person_key() -> str:
+    # Per signed-in person, wherever they work from (a shared office address is not one
+    # person); the address for anyone else.
+    from flask_login import current_user
+
+    return "person:" + (current_user.get_id() or "") if current_user.is_authenticated \
+        else "address:" + (request.remote_addr or "")
+
+
+#: Evidence uploads per person (MONITOR_UPLOAD_RATE_LIMIT, e.g. "30 per 10 minutes").
+evidence_uploads = limiter.limit(lambda: current_app.config["MONITOR_UPLOAD_RATE_LIMIT"],
+                                 key_func=_person_key, methods=["POST"])
 
 
 # Built once: every signed-in request runs it (Session.get rebuilds its query each time).
@@ -99,6 +129,11 @@ def register(app: Flask) -> None:
         response.headers["X-Frame-Options"] = "DENY"
         # Keeps signed links out of the Referer header sent to other sites.
         response.headers["Referrer-Policy"] = "same-origin"
+        hsts = int(app.config.get("MONITOR_HSTS_SECONDS") or 0)
+        if request.is_secure and hsts > 0:
+            # HTTPS as seen by the client (behind a proxy: X-Forwarded-Proto, trusted only
+            # with MONITOR_PROXIES set): browsers then refuse plain HTTP to this host.
+            response.headers["Strict-Transport-Security"] = f"max-age={hsts}; includeSubDomains"
         if g.get("lang_choice"):
             response.set_cookie(
                 i18n.LANG_COOKIE, g.lang_choice, max_age=365 * 24 * 3600, samesite="Lax",

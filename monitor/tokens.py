@@ -31,7 +31,12 @@ def new_nonce() -> str:
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
+    # As Flask's sessions do: sign with SECRET_KEY, accept links signed with an older key
+    # listed in SECRET_KEY_FALLBACKS, so that rotating the key keeps outstanding links.
+    # itsdangerous signs with the last key of the list.
+    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or ()),
+            current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=SALTS[purpose])
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:

@@ -314,3 +314,39 @@ def _private(world: World) -> list[str]:
     """What never leaves the organisation and the coordinator: names, answers, evidence."""
     return [world.org_marker, f"{world.marker} assessment", f"{world.marker} actions",
             f"{world.marker} note", "evidence.pdf", f"{world.marker} ngo_admin"]
+
+
+#: Ids beyond PostgreSQL's `integer` (2^31) and beyond any 64-bit column.
+HUGE_IDS = (str(2**31), "99999999999999999999")
+
+
+def _int_parameters(rule: Rule) -> list[str]:
+    return sorted(name for name in rule.arguments
+                  if "integer" in type(rule._converters[name]).__name__.lower())  # noqa: SLF001
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_ids_beyond_the_database_columns_answer_404_and_change_nothing(app, role):
+    a, _b = make.worlds()
+    client = signed_in(app, a.users()[role])
+    failures, checked = [], 0
+    for rule in _routes(app):
+        action = _action(app, rule)
+        if action != PUBLIC and role not in RULES[action]:
+            continue
+        for name in _int_parameters(rule):
+            for huge in HUGE_IDS:
+                values = {n: _value(rule, n, a) for n in rule.arguments} | {name: huge}
+                url = rule.build(values, append_unknown=False)[1]
+                for method in _methods(rule):
+                    before = _snapshot()
+                    response = _call(client, url, method)
+                    checked += 1
+                    if response.status_code != 404 or "This page does not exist" not in \
+                            _text(response):
+                        failures.append(f"{method} {url} ({rule.endpoint}) -> "
+                                        f"{response.status_code}, expected 404")
+                    if _snapshot() != before:
+                        failures.append(f"{method} {url} ({rule.endpoint}) changed the database")
+    assert not failures, "\n".join(failures)
+    assert checked > 10

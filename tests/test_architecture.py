@@ -17,7 +17,7 @@ BLUEPRINTS = {"api", "audit", "auth", "catalogue", "enrolment", "evaluation", "o
               "reports", "results"}
 #: Layers from the bottom; a module may import its own layer or a lower one.
 LAYERS = [
-    {"config", "extensions", "tokens", "db_sqlite"},
+    {"config", "extensions", "tokens", "db_sqlite", "text"},
     {"models", "i18n", "errors"},
     {"services", "access", "security"},
     {"demo", "forms", "web"},

@@ -45,6 +45,7 @@ from monitor.models import (
     utcnow,
 )
 from monitor.security import safe_next
+from monitor.text import clean_name
 from monitor.services import accounts
 from monitor.services.outreach import enrolment as enrolment_service
 from monitor.services.outreach import invitations as invitation_service
@@ -565,7 +566,7 @@ def test_zero_width_non_joiner_stays_in_persian_script_names(app):
     assert response.status_code == 302, text(response)[:1000]
     user = db.session.scalar(sa.select(User).where(User.email == a.evaluator_invitation.email))
     assert user.name == "نه\u200cخێر حەسەن"
-    assert accounts.clean_name("می\u200cخواهم\u200d") == "می\u200cخواهم\u200d"
+    assert clean_name("می\u200cخواهم\u200d") == "می\u200cخواهم\u200d"
 
 
 def test_names_inside_sentences_are_isolated_from_the_text_around_them(app):

@@ -281,7 +281,7 @@ def test_a_tampered_confirmation_imports_nothing(client, coordinator):
 
 def test_a_preview_confirmed_by_another_coordinator_is_refused(client, coordinator):
     preview = upload(client, (HEADER + "A,a@ngo.example,,,ar\r\n").encode())
-    other = make.coordinator(None)
+    other = make.coordinator(make.body())
     db.session.commit()
     client.post("/logout", data={"csrf_token": csrf_from(preview.get_data(as_text=True))})
     login(client, other.email)

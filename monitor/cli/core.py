@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from ..config import TOP, private_instance_file
+from ..text import clean_name
 from ..extensions import db
 from ..models import GoverningBody, User
 from ..services import accounts, translations
@@ -54,9 +55,11 @@ def create_coordinator(email: str, body_slug: str | None, name: str) -> None:
         body = db.session.scalar(sa.select(GoverningBody).where(GoverningBody.slug == body_slug))
         if body is None:
             raise click.ClickException(f"No governing body with slug {body_slug!r}.")
-    normalized = accounts.normalize_email(email)
-    if "@" not in normalized:
-        raise click.ClickException("That is not an email address.")
+    from ..services.outreach.organizations import clean_email
+
+    normalized, error = clean_email(email)
+    if error or normalized is None:
+        raise click.ClickException(error or "That is not an email address.")
     if accounts.find_user(db.session, normalized):
         raise click.ClickException("An account with this email already exists.")
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -64,7 +67,7 @@ def create_coordinator(email: str, body_slug: str | None, name: str) -> None:
         accounts.check_password_rules(password, email=normalized)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.add(User(email=normalized, name=accounts.clean_name(name), role="coordinator",
+    db.session.add(User(email=normalized, name=clean_name(name), role="coordinator",
                         body=body,
                         password_hash=accounts.hash_password(password)))
     db.session.commit()

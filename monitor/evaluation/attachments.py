@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from ..access import ensure, requires
 from ..extensions import db
 from ..models import Attachment, Evaluation, Recommendation, ReportingPeriod
+from ..security import evidence_uploads
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
 from ..services.evaluation import questionnaire_versions as questionnaire_service
@@ -84,6 +85,7 @@ def _store(form: AttachmentForm, evaluation: Evaluation, period: ReportingPeriod
 
 @bp.route("/<int:evaluation_id>/attachments", methods=["POST"])
 @requires("evaluation.work")
+@evidence_uploads
 def upload(evaluation_id: int):
     evaluation = _evaluation(evaluation_id)
     period, recommendation = evaluation.period, evaluation.recommendation
@@ -101,6 +103,7 @@ def upload(evaluation_id: int):
 @bp.route("/period/<int:period_id>/recommendation/<int:recommendation_id>/attachments",
           methods=["POST"])
 @requires("evaluation.work")
+@evidence_uploads
 def upload_first(period_id: int, recommendation_id: int):
     """A document attached before the first save: the draft starts with the answers typed
     so far and the document."""

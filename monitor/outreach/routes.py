@@ -14,11 +14,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import ensure, requires
+from ..access import changeable_organizations, ensure, may, requires
 from ..extensions import db
 from ..forms import ActionForm, OrganizationForm
 from ..i18n import isolated
-from ..models import Invitation, JoinRequest, Organization, utcnow
+from ..models import Invitation, JoinRequest, Organization, OutgoingEmail, utcnow
+from ..services.outreach import contact_change
 from ..services.outreach import funnel as funnel_service
 from ..services.outreach import invitations as invitation_service
 from ..services.outreach import open_call as open_call_service
@@ -53,7 +54,7 @@ def _paginate(query: sa.Select, page: int) -> tuple[list[Any], int]:
 
 
 @bp.route("/organizations")
-@requires("organizations.manage")
+@requires("organizations.view")
 def organizations():
     q = request.args.get("q", "").strip()[:100]
     query = sa.select(Organization).order_by(Organization.name, Organization.id)
@@ -64,12 +65,15 @@ def organizations():
     page = _page()
     orgs, total = _paginate(query, page)
     return render_template("outreach/organizations.html", organizations=orgs, total=total,
-                           page=page, per_page=PER_PAGE, q=q)
+                           page=page, per_page=PER_PAGE, q=q, may_add=may(
+                               current_user, "organizations.manage"),
+                           editable=changeable_organizations(current_user, [o.id for o in orgs]))
 
 
 def _organization_form_page(org: Organization | None):  # noqa: ANN202
     """Add an organisation (`org` None) or edit one."""
     form = OrganizationForm(obj=org)
+    notices: list[OutgoingEmail] = []
     status = 200
     if form.validate_on_submit():
         try:
@@ -77,8 +81,8 @@ def _organization_form_page(org: Organization | None):  # noqa: ANN202
                 created = organization_service.create_organization(db.session, form.data,
                                                                    actor_id=current_user.id)
             else:
-                organization_service.update_organization(db.session, org, form.data,
-                                                         actor_id=current_user.id)
+                notices = contact_change.change_organization(db.session, org, form.data,
+                                                             actor_id=current_user.id)
         except OrganizationError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -88,6 +92,12 @@ def _organization_form_page(org: Organization | None):  # noqa: ANN202
             db.session.commit()
             flash(isolated(_("%(name)s was added."), name=created.name) if org is None
                   else _("The organisation was saved."), "success")
+            if org is not None and notices:
+                flash(_("The address changed: the organisation's invitation links no longer "
+                        "work, and its previous address was told of the change. Resend the "
+                        "invitation to reach the new address."), "info")
+                for notice in notices:
+                    _send_now(notice, quiet=True)
             return redirect(url_for("outreach.organizations"))
     elif form.is_submitted():
         status = 422

@@ -34,6 +34,7 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
+from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import questionnaire
 from ..services.results import (
     aggregation,
@@ -267,7 +268,9 @@ def recommendation(slug: str, recommendation_id: int):
                 sa.select(Attachment).where(Attachment.evaluation_id.in_(ids),
                                             Attachment.visibility == "coordinator")
                 .order_by(Attachment.id)):
-            attachments.setdefault(att.evaluation_id, []).append(att)
+            # Only what the newest submitted version shared (services.evaluation.attachments).
+            if att.id in attachment_service.shared_in(newest.get(att.evaluation_id)):
+                attachments.setdefault(att.evaluation_id, []).append(att)
 
     lang = i18n.current_language()
     items = []

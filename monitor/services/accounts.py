@@ -1,7 +1,6 @@
 """Accounts: normalised emails, password hashing and rules, sign-in checks."""
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import sqlalchemy as sa
@@ -25,23 +24,28 @@ class AccountError(Exception):
     """A refusal with a message the user can read."""
 
 
-# Direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), the
-# zero-width space and the byte-order mark: invisible, they make a name read otherwise
-# than it is written ("gpj.exe" shown as "exe.jpg") or two names look alike. The
-# zero-width non-joiner and joiner (U+200C, U+200D) stay: Persian-script words need them.
-_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
-
-
-def clean_name(value: str | None) -> str:
-    """A person's, an organisation's or a document's name as stored and compared: NFC,
-    without direction overrides or invisible characters, trimmed."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFC", value or "")).strip()
-
-
 def normalize_email(value: str) -> str:
-    """NFC, without invisible characters, and case-folded, so that the same address is
-    one account, however typed."""
-    return clean_name(value).casefold()
+    """The one form in which an address is stored and compared: NFKC (fullwidth and other
+    compatibility letters become the plain ones), without invisible characters, and
+    case-folded, so that the same address is one account, however typed. Addresses that
+    contain invisible characters are refused before they are stored (`email_refusal`)."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return "".join(ch for ch in text if not _is_invisible(ch)).strip().casefold()
+
+
+def _is_invisible(ch: str) -> bool:
+    # Format characters (Cf): direction marks, embeddings, overrides and isolates, zero-width
+    # space, (non-)joiner and word joiner, soft hyphen, byte-order mark...
+    return unicodedata.category(ch) == "Cf"
+
+
+def email_refusal(value: str | None) -> str | None:
+    """Why an address typed by someone cannot be stored (None when it can): an invisible
+    character makes a look-alike of another address."""
+    if any(_is_invisible(ch) for ch in unicodedata.normalize("NFKC", value or "")):
+        return _("This address contains an invisible character (such as a zero-width or "
+                 "direction mark). Please type it again.")
+    return None
 
 
 def check_password_rules(password: str, *, email: str = "") -> None:

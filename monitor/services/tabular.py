@@ -441,13 +441,30 @@ def neutralise(value: Any) -> Any:
     """Make text safe to open in a spreadsheet program.
 
     A string that begins with ``=``, ``+``, ``-``, ``@``, TAB or CR (or their
-    full-width forms) is prefixed with a single quote ``'`` so that it is
+    full-width forms), also behind spaces and invisible or direction characters, is prefixed with a single quote ``'`` so that it is
     shown as text and never run as a formula.  Anything that is not a string
     (numbers, dates, None) is returned unchanged.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and starts_like_formula(value):
         return "'" + value
     return value
+
+
+def _ignored_before_formula(ch: str) -> bool:
+    # Spaces, direction marks and other invisible characters (Unicode Zs, Cf, Cc): a
+    # spreadsheet program may skip them, or a reader cannot see them.
+    return ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Zs")
+
+
+def starts_like_formula(value: str) -> bool:
+    """Does `value` start with a formula character once leading spaces, invisible and
+    direction characters (a right-to-left mark before `=`) are set aside?"""
+    if value.startswith(FORMULA_PREFIXES):
+        return True
+    start = 0
+    while start < len(value) and _ignored_before_formula(value[start]):
+        start += 1
+    return 0 < start < len(value) and value[start:].startswith(FORMULA_PREFIXES)
 
 
 def _is_number(value: Any) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Plan, Recommendation
 from .. import audit
-from ..tabular import FORMULA_PREFIXES, TabularError, read_table, write_xlsx
+from ..tabular import TabularError, read_table, starts_like_formula, write_xlsx
 from .importing import check_import_size, import_max_bytes
 from .queries import filter_recommendations
 from .records import CatalogueError
@@ -53,7 +53,7 @@ class TranslationImport:
 
 def _unneutralise(value: str) -> str:
     """Undo the quote that exports put before text starting like a formula."""
-    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_PREFIXES):
+    if value.startswith("'") and value[1:2] and starts_like_formula(value[1:]):
         return value[1:]
     return value
 

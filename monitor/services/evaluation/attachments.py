@@ -22,9 +22,16 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
-from ...models import ATTACHMENT_VISIBILITY, Attachment, Evaluation, User
+from ...models import (
+    ATTACHMENT_VISIBILITY,
+    Attachment,
+    Evaluation,
+    EvaluationRevision,
+    User,
+)
 from .. import audit
 
 #: Limits on what a DOCX/XLSX may expand to (checked on the ZIP directory, not extracted).
@@ -175,6 +182,7 @@ def store(session: Session, evaluation: Evaluation, *, data: bytes, filename: st
                                 "%(limit)s MB.", size=f"{len(data) / 1048576:.1f}",
                                 limit=limit // 1048576), 413)
     kind = sniff(data)
+    check_quota(session, evaluation, len(data))
     stored_name = secrets.token_hex(16)
     target = storage_dir() / stored_name
     temporary = target.with_name(stored_name + ".part")
@@ -199,6 +207,31 @@ def store(session: Session, evaluation: Evaluation, *, data: bytes, filename: st
     return attachment
 
 
+def check_quota(session: Session, evaluation: Evaluation, size: int) -> None:
+    """At most MONITOR_MAX_DOCUMENTS_PER_EVALUATION documents and
+    MONITOR_MAX_EVIDENCE_MB_PER_EVALUATION MB in all per evaluation; refused before
+    anything is written. The evaluation's row is locked first (PostgreSQL), so that two
+    uploads at once cannot both take the last place."""
+    session.execute(sa.select(Evaluation.id).where(Evaluation.id == evaluation.id)
+                    .with_for_update())
+    count, total = session.execute(
+        sa.select(sa.func.count(Attachment.id), sa.func.coalesce(sa.func.sum(Attachment.size), 0))
+        .where(Attachment.evaluation_id == evaluation.id)).one()
+    most = int(current_app.config["MONITOR_MAX_DOCUMENTS_PER_EVALUATION"])
+    if count >= most:
+        raise AttachmentError(ngettext(
+            "This evaluation already has %(num)d document, the most it may have. Remove one "
+            "before attaching another. Nothing was saved.",
+            "This evaluation already has %(num)d documents, the most it may have. Remove one "
+            "before attaching another. Nothing was saved.", most), 422)
+    limit_mb = int(current_app.config["MONITOR_MAX_EVIDENCE_MB_PER_EVALUATION"])
+    if total + size > limit_mb * 1048576:
+        raise AttachmentError(_(
+            "The documents of one evaluation may take at most %(limit)s MB in all; with this "
+            "file they would take %(size)s MB. Nothing was saved.", limit=limit_mb,
+            size=f"{(total + size) / 1048576:.1f}"), 413)
+
+
 def discard(attachment: Attachment) -> None:
     """Remove a stored file whose row was not committed, or was deleted."""
     try:
@@ -209,19 +242,44 @@ def discard(attachment: Attachment) -> None:
 
 def for_evaluation(session: Session, evaluation: Evaluation, *,
                    coordinator: bool = False) -> list[Attachment]:
+    """The evaluation's documents; with `coordinator`, only those the coordinator may open
+    (`submitted_to_coordinator`)."""
     query = sa.select(Attachment).where(Attachment.evaluation_id == evaluation.id)
     if coordinator:
-        query = query.where(Attachment.visibility == "coordinator")
+        query = query.where(Attachment.visibility == "coordinator",
+                            Attachment.id.in_(submitted_to_coordinator(evaluation)))
     return list(session.scalars(query.order_by(Attachment.id)))
+
+
+def submitted_to_coordinator(evaluation: Evaluation) -> set[int]:
+    """The documents the evaluation's latest submitted version shared with the coordinator.
+
+    What the coordinator sees of an evaluation is exactly what was submitted: a document
+    added, or widened to "coordinator may see", after that version reaches the coordinator
+    only with the next submission the NGO administrator approves. Narrowing a document to
+    the organisation takes effect at once instead: callers also require the document's
+    current visibility to be "coordinator" (a witness's safety comes first)."""
+    if not evaluation.counted or not evaluation.revisions:
+        return set()
+    return shared_in(max(evaluation.revisions, key=lambda revision: revision.number))
+
+
+def shared_in(revision: EvaluationRevision | None) -> set[int]:
+    """The documents a submitted version lists as visible to the coordinator."""
+    if revision is None:
+        return set()
+    return {item["id"] for files in (revision.answers or {}).get("_attachments", {}).values()
+            for item in files if item.get("visibility") == "coordinator"}
 
 
 def may_download(user: User, attachment: Attachment) -> bool:
     """NGO users: their own organisation's documents. Coordinators (scope already checked
-    on the evaluation): only documents marked visible to the coordinator, of an evaluation
-    that has been submitted to the coordinator (it counts)."""
+    on the evaluation): a document marked visible to the coordinator now and in the
+    evaluation's latest submitted version (`submitted_to_coordinator`)."""
     evaluation = attachment.evaluation
     if user.role == "coordinator":
-        return attachment.visibility == "coordinator" and evaluation.counted
+        return (attachment.visibility == "coordinator"
+                and attachment.id in submitted_to_coordinator(evaluation))
     return user.organization_id is not None and user.organization_id == evaluation.organization_id
 
 

@@ -115,6 +115,10 @@ def resolve(session: Session, token: str) -> Invitation:
     if invitation.status == "revoked":
         raise InvitationError(_("This invitation was withdrawn by the coordinator. If you "
                                 "think this is a mistake, please contact them."), 410)
+    if invitation.nonce is None:  # revoked when the organisation's address changed
+        raise InvitationError(_("This link no longer works because the organisation's email "
+                                "address was changed. Please ask the coordinator for a new "
+                                "one."), 410)
     if not tokens.nonce_matches(invitation.nonce, nonce):
         raise InvitationError(_("A newer link was sent for this invitation, so this one no "
                                 "longer works. Please use the link in the most recent "
@@ -297,12 +301,17 @@ def revoke(session: Session, invitation: Invitation, *, actor_id: int | None) ->
     before = {"status": invitation.status}
     invitation.status = "revoked"
     invitation.nonce = None
+    cancel_queued_mail(session, invitation)
+    audit.record(session, "invitation.revoked", invitation, actor_id=actor_id, before=before,
+                 after={"status": "revoked"})
+
+
+def cancel_queued_mail(session: Session, invitation: Invitation) -> None:
+    """Queued emails of a revoked link are not sent (one a sender holds right now is)."""
     session.execute(sa.update(OutgoingEmail).where(
         OutgoingEmail.invitation_id == invitation.id, OutgoingEmail.status == "queued",
         sa.or_(OutgoingEmail.claimed_until.is_(None), OutgoingEmail.claimed_until < utcnow()),
     ).values(status="cancelled"))
-    audit.record(session, "invitation.revoked", invitation, actor_id=actor_id, before=before,
-                 after={"status": "revoked"})
 
 
 def remind(session: Session, plan: Plan, *, actor_id: int | None,

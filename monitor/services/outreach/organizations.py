@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from ...models import Organization
 from .. import audit, tabular
-from ..accounts import clean_name, normalize_email
+from ...text import clean_name
+from ..accounts import email_refusal, normalize_email
 
 FIELDS = ("name", "email", "registration_number", "governorate", "preferred_language")
 REQUIRED = ("name", "email")
@@ -101,7 +102,7 @@ def clean_text(value: Any, field_name: str, *, required: bool = False) -> tuple[
         return None, (_("This field is required.") if required else None)
     if _CONTROL.search(text):
         return None, _("Line breaks and control characters are not allowed here.")
-    if text.startswith(tabular.FORMULA_PREFIXES):
+    if tabular.starts_like_formula(text):
         return None, _("This value starts with =, +, - or @, like a spreadsheet formula. "
                        "Please remove that character.")
     limit = MAX_LENGTHS.get(field_name)
@@ -114,6 +115,9 @@ def clean_email(value: Any) -> tuple[str | None, str | None]:
     raw = str(value or "")
     if _CONTROL.search(raw.strip()):
         return None, _("Line breaks and control characters are not allowed here.")
+    refusal = email_refusal(raw)
+    if refusal:
+        return None, refusal
     text, error = clean_text(raw, "email", required=True)
     if error:
         return None, error
