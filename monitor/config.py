@@ -29,6 +29,8 @@ class Config:
     # A sender claims a chunk of queued mail for this long, so that two senders (web and
     # CLI, two hosts, a double click) never send the same message.
     MONITOR_MAIL_CLAIM_MINUTES = 10
+    # The mail worker (`flask mail worker`, in-process in the demo) looks at the queue this often.
+    MONITOR_MAIL_WORKER_SECONDS = 10
     # Links in emails are built from this, because mail is also sent from the CLI.
     MONITOR_BASE_URL = "http://127.0.0.1:5000"
 

@@ -188,3 +188,11 @@ def concurrently(app, workers: int, job: Callable) -> list:  # noqa: ANN001
     for thread in threads:
         thread.join(60)
     return results
+
+
+def run_mail_worker() -> int:
+    """One round of the mail worker (`flask mail worker --once`): requests only queue mail.
+    Returns how many messages were sent."""
+    from monitor.services import mail_worker
+
+    return mail_worker.run_once(db.session).report.sent

@@ -88,7 +88,11 @@ def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, ru
 
 def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
     """The README's run command, end to end: `flask --app monitor demo` on a fresh
-    instance folder prints the URL and logins and answers HTTP requests."""
+    instance folder prints the URL and logins and answers HTTP requests; its in-process
+    mail worker sends what a request queued (a password reset here) to the outbox."""
+    import http.cookiejar
+    import re
+    import urllib.parse
     import os
     import socket
     import subprocess
@@ -103,7 +107,8 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env |= {"FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db",
-            "FLASK_MONITOR_MAIL_OUTBOX": str(tmp_path / "outbox")}
+            "FLASK_MONITOR_MAIL_OUTBOX": str(tmp_path / "outbox"),
+            "FLASK_MONITOR_MAIL_WORKER_SECONDS": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "monitor", "demo", "--port", str(port)],
         cwd=TOP, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -118,6 +123,16 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "the demo did not start serving"
                 time.sleep(0.5)
+        browser = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = browser.open(f"http://127.0.0.1:{port}/reset?lang=en", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        data = urllib.parse.urlencode({"csrf_token": token, "email": "oversight@example.org"})
+        browser.open(f"http://127.0.0.1:{port}/reset", data.encode(), timeout=10).read()
+        outbox = tmp_path / "outbox"
+        while not list(outbox.glob("*-password_reset.eml")):
+            assert time.monotonic() < deadline, "the demo's mail worker sent nothing"
+            time.sleep(0.5)
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

@@ -131,6 +131,11 @@ def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     sys.stdout.flush()
+    # Queued mail goes out from a worker thread beside the server, as `flask mail worker`
+    # does in production (its own app context; a failed round is logged and retried).
+    from ..services import mail_worker
+
+    mail_worker.start_thread(current_app._get_current_object())
     # Flask ignores app.run() inside the `flask` command, so serve with Werkzeug directly.
     from werkzeug.serving import run_simple
 

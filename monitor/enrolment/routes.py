@@ -39,13 +39,11 @@ from ..models import (
     Invitation,
     JoinRequest,
     Organization,
-    OutgoingEmail,
     Plan,
     User,
     utcnow,
 )
 from ..security import password_guesses, start_session
-from ..services import mailer
 from ..services.catalogue import records as catalogue_service
 from ..services.outreach import enrolment as enrolment_service
 from ..services.outreach import invitations as invitation_service
@@ -101,20 +99,6 @@ def _field_errors(form: Any, errors: list[tuple[str, str]]) -> None:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
         else:
             flash(message, "error")
-
-
-def _send_now(email: OutgoingEmail | int | None, *, quiet: bool = False) -> None:
-    """Send one message straight away (the change that queued it is committed)."""
-    if email is None:
-        return
-    report = mailer.send_queued(db.session, [email],
-                                timeout=invitation_service.WEB_SMTP_TIMEOUT)
-    if (report.interrupted or report.deferred) and not quiet:
-        flash(_("The email could not be sent right now; it stays queued and goes with the next "
-                "batch."), "info")
-    elif report.failed and not quiet:
-        flash(isolated(_("The email was refused by the mail server: %(error)s"),
-                       error=report.failures[0][1]), "error")
 
 
 def _use_language(lang: str | None) -> None:
@@ -339,13 +323,12 @@ def resend(invitation_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        email = invitation_service.resend(db.session, invitation, actor_id=current_user.id)
+        invitation_service.resend(db.session, invitation, actor_id=current_user.id)
     except InvitationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("enrolment.invitations", slug=slug))
     db.session.commit()
-    _send_now(email)
     flash(_("A new link was sent; the previous link no longer works."), "success")
     return redirect(url_for("enrolment.invitations", slug=slug))
 
@@ -433,7 +416,6 @@ def approve_join_request(request_id: int):
         flash(exc.message, "error")
         return redirect(url_for("enrolment.join_requests", slug=slug))
     db.session.commit()
-    _send_now(email)
     flash(_("The request was approved and the invitation sent.") if email else
           _("The request was approved; this organisation had already registered."), "success")
     return redirect(url_for("enrolment.join_requests", slug=slug))
@@ -451,14 +433,13 @@ def reject_join_request(request_id: int):
         flash(_("Please give the reason: it is sent to the organisation."), "error")
         return redirect(url_for("enrolment.join_requests", slug=slug))
     try:
-        email = invitation_service.reject_join_request(db.session, join_request, form.reason.data,
+        invitation_service.reject_join_request(db.session, join_request, form.reason.data,
                                                        actor_id=current_user.id)
     except InvitationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("enrolment.join_requests", slug=slug))
     db.session.commit()
-    _send_now(email)
     flash(_("The request was rejected and the reason sent."), "success")
     return redirect(url_for("enrolment.join_requests", slug=slug))
 
@@ -838,7 +819,6 @@ def choose_files(slug: str):
     if email is None:
         flash(_("Nothing changed."), "info")
     else:
-        _send_now(email, quiet=True)
         flash(isolated(_("Your choices were saved. A confirmation was emailed to %(email)s."),
                        email=current_user.organization.email), "success")
     return redirect(url_for("enrolment.home", _anchor=f"plan-{plan.slug}"))
@@ -862,7 +842,6 @@ def invite_evaluator():
             flash(message, "error")
         return redirect(url_for("enrolment.home", _anchor="people"))
     db.session.commit()
-    _send_now(email)
     flash(isolated(_("An invitation was sent to %(email)s."), email=invitation.email),
           "success")
     return redirect(url_for("enrolment.home", _anchor="people"))

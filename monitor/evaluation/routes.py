@@ -32,13 +32,11 @@ from ..i18n import current_language, format_time
 from ..models import (
     Attachment,
     Evaluation,
-    OutgoingEmail,
     Plan,
     Recommendation,
     ReportingPeriod,
     utcnow,
 )
-from ..services import mailer
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
 from ..services.evaluation import questionnaire_versions as questionnaire_service
@@ -128,11 +126,6 @@ def _target(period_id: int, recommendation_id: int) -> tuple[ReportingPeriod, Re
     if not in_scope(current_user, "questionnaire.view", period):
         abort(404)  # the organisation is not (or no longer) registered for the plan
     return period, recommendation
-
-
-def _send(emails: list[OutgoingEmail]) -> None:
-    if emails:
-        mailer.send_queued(db.session, emails)
 
 
 def _lang() -> str:
@@ -414,13 +407,12 @@ def return_(evaluation_id: int):
         return _page(evaluation, evaluation.period, evaluation.recommendation, status=422,
                      return_form=form)
     try:
-        emails = service.return_to_evaluator(
+        service.return_to_evaluator(
             db.session, evaluation, comment=form.comment.data,
             expected_version=version_from(request.form), user=current_user)
     except service.EvaluationError as exc:
         return _refused(exc, evaluation, evaluation.period, evaluation.recommendation, None)
     db.session.commit()
-    _send(emails)
     return redirect(url_for(".edit", evaluation_id=evaluation_id, done="returned"))
 
 
@@ -579,7 +571,7 @@ def clarify(evaluation_id: int):
         flash(_("Please write what needs clarification."), "error")
         return _review_page(evaluation, form, 422)
     try:
-        emails = service.request_clarification(db.session, evaluation,
+        service.request_clarification(db.session, evaluation,
                                                message=form.message.data, user=current_user)
     except service.EvaluationError as exc:
         db.session.rollback()
@@ -588,7 +580,6 @@ def clarify(evaluation_id: int):
         flash(exc.message, "error")
         return _review_page(db.session.get(Evaluation, evaluation_id), form, exc.status)
     db.session.commit()
-    _send(emails)
     flash(_("Clarification requested. The organisation has been told by email; the "
             "submitted version keeps counting until it submits a revision."), "success")
     return redirect(url_for(".review", evaluation_id=evaluation_id))
