@@ -49,9 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, security
+    from . import cli, errors, security, sessions
     from .services import audit
 
+    sessions.register(app)
     errors.register(app)
     security.register(app)
     cli.register(app)

@@ -51,6 +51,11 @@ class Config:
     # Web.
     MONITOR_PROXIES = 0  # number of reverse proxies in front (1 behind nginx): enables ProxyFix
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Server-side sessions (monitor/sessions.py): in the database unless this names Redis
+    # (redis://127.0.0.1:6379/1), for several instances.
+    MONITOR_SESSION_STORE_URI: str | None = None
+    MONITOR_SESSION_IDLE_MINUTES = 120  # signed out after this long without a request
+    MONITOR_SESSION_MAX_HOURS = 12  # and this long after signing in, however active
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS

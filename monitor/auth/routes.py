@@ -8,7 +8,8 @@ from wtforms import Field
 
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
-from ..security import password_guesses, safe_next, start_session
+from ..security import end_session, password_guesses, safe_next, start_session
+from ..sessions import end_everywhere
 from ..services import accounts
 from ..models import User, utcnow
 from ..services import mailer
@@ -55,6 +56,7 @@ def login():
 @requires(SIGNED_IN)
 def logout():
     logout_user()
+    end_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -95,7 +97,9 @@ def sign_out_everywhere():
     if form.validate_on_submit():
         current_user.session_version += 1
         db.session.commit()
+        end_everywhere(current_app, current_user.id)
         logout_user()
+        end_session()
         flash(_("You were signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 

@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import RULES, ensure, in_scope, requires
 from ..errors import csrf_refusal, render_error
+from . import kept
 from ..extensions import db
 from ..i18n import current_language, format_time
 from ..models import (
@@ -128,10 +129,6 @@ def _target(period_id: int, recommendation_id: int) -> tuple[ReportingPeriod, Re
     return period, recommendation
 
 
-def _lang() -> str:
-    return current_language()
-
-
 def _page(evaluation: Evaluation | None, period: ReportingPeriod, recommendation: Recommendation,
           *, values: dict | None = None, errors: dict | None = None,
           conflict: service.StaleVersion | None = None, status: int = 200,
@@ -211,7 +208,7 @@ def begin(period_id: int, recommendation_id: int):
                             period.id)
     if existing is not None:
         return redirect(url_for(".edit", evaluation_id=existing.id))
-    return _page(None, period, recommendation)
+    return _page(None, period, recommendation, values=kept.take(period.plan))
 
 
 def _start_draft(period_id: int, recommendation_id: int):  # noqa: ANN202
@@ -224,7 +221,7 @@ def _start_draft(period_id: int, recommendation_id: int):  # noqa: ANN202
         evaluation = service.create_draft(
             db.session, organization_id=current_user.organization_id,
             recommendation=recommendation, period=period, raw=raw, user=current_user,
-            lang=_lang(), pseudonymous=pseudonymous_from(request.form))
+            lang=current_language(), pseudonymous=pseudonymous_from(request.form))
     except service.EvaluationError as exc:
         return period, recommendation, raw, exc
     return period, recommendation, raw, evaluation
@@ -249,7 +246,7 @@ def copy_previous(period_id: int, recommendation_id: int):
     try:
         evaluation = service.start_from_previous(
             db.session, organization_id=current_user.organization_id,
-            recommendation=recommendation, period=period, user=current_user, lang=_lang())
+            recommendation=recommendation, period=period, user=current_user, lang=current_language())
     except service.EvaluationError as exc:
         return _refused(exc, None, period, recommendation, None)
     db.session.commit()
@@ -262,7 +259,8 @@ def copy_previous(period_id: int, recommendation_id: int):
 @requires("evaluation.work")
 def edit(evaluation_id: int):
     evaluation = _evaluation(evaluation_id)
-    return _page(evaluation, evaluation.period, evaluation.recommendation)
+    return _page(evaluation, evaluation.period, evaluation.recommendation,
+                 values=kept.take(evaluation.period.plan))
 
 
 def _apply_answers(evaluation_id: int, step, **extra):  # noqa: ANN001, ANN003, ANN202
@@ -274,7 +272,7 @@ def _apply_answers(evaluation_id: int, step, **extra):  # noqa: ANN001, ANN003, 
     raw = answers_from(request.form, definition)
     try:
         result = step(db.session, evaluation, raw, expected_version=version_from(request.form),
-                      user=current_user, lang=_lang(),
+                      user=current_user, lang=current_language(),
                       pseudonymous=pseudonymous_from(request.form), **extra)
     except service.EvaluationError as exc:
         return evaluation, raw, exc
@@ -354,6 +352,8 @@ def expired_answers(error: CSRFError):  # noqa: ANN201
     """The answers form of a page left open longer than the token lives (overnight, say):
     nothing is saved, but what was typed comes back in the page with a fresh token
     instead of an error page that would lose it (the autosave gets the fresh token)."""
+    if request.endpoint in _ANSWER_ENDPOINTS and kept.signed_out_user() is not None:
+        return kept.keep_and_sign_in()  # the session ended: kept until the user is back
     if request.endpoint not in _ANSWER_ENDPOINTS or not current_user.is_authenticated \
             or current_user.role not in RULES["evaluation.work"]:
         return csrf_refusal()
@@ -674,7 +674,7 @@ def offline(period_id: int):
             report = service.import_answers(
                 db.session, organization=current_user.organization, period=period,
                 data=form.file.data.read(), filename=form.file.data.filename or "",
-                user=current_user, submit=form.submit_all.data, lang=_lang())
+                user=current_user, submit=form.submit_all.data, lang=current_language())
             if report.ok:
                 db.session.commit()
                 flash(_("%(rows)d row(s) imported: %(created)d evaluation(s) started, "
