@@ -56,6 +56,9 @@ class Config:
     MONITOR_SESSION_STORE_URI: str | None = None
     MONITOR_SESSION_IDLE_MINUTES = 120  # signed out after this long without a request
     MONITOR_SESSION_MAX_HOURS = 12  # and this long after signing in, however active
+    # Roles that must use two-step sign-in (comma-separated, e.g. "coordinator"); empty: optional.
+    MONITOR_REQUIRE_2FA_FOR = ""
+    MONITOR_2FA_ISSUER = "monitor"  # the name shown in the authenticator app
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS

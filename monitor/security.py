@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, g, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -148,15 +148,12 @@ KEPT_ANSWERS = "kept_answers"
 
 def start_session(user: User) -> None:
     """Clear the session and give it a new id at sign-in and after the second factor (no
-    session fixation); sessions that ended without a sign-out are forgotten."""
-    from .sessions import purge_ended
-
+    session fixation)."""
     kept = session.get(KEPT_ANSWERS)
     session.clear()
     if isinstance(kept, dict) and kept.get("user") == user.id:
         session[KEPT_ANSWERS] = kept
     session.regenerate()  # type: ignore[attr-defined]
-    purge_ended(current_app)
 
 
 def end_session() -> None:

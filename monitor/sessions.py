@@ -260,6 +260,8 @@ class ServerSessionInterface(SessionInterface):
         now = utcnow()
         data = self.serializer.dumps(dict(session))
         if sid is None:
+            if _user_id(session) is not None:  # a sign-in: forget sessions that ended unseen
+                self.store.purge(now - self.idle, now - self.lifetime)
             sid = secrets.token_urlsafe(32)
             self.store.create(hash_id(sid), Record(data, _user_id(session), now, now))
             response.set_cookie(
@@ -308,12 +310,6 @@ def register(app: Flask) -> None:
 
 def interface(app: Flask) -> ServerSessionInterface:
     return app.session_interface  # type: ignore[return-value]
-
-
-def purge_ended(app: Flask) -> None:
-    now = utcnow()
-    current = interface(app)
-    current.store.purge(now - current.idle, now - current.lifetime)
 
 
 def end_everywhere(app: Flask, user_id: int) -> None:

@@ -8,7 +8,8 @@ from wtforms import Field
 
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
-from ..security import end_session, password_guesses, safe_next, start_session
+from ..security import end_session, password_guesses, safe_next
+from ..two_step import flow
 from ..sessions import end_everywhere
 from ..services import accounts
 from ..models import User, utcnow
@@ -45,10 +46,9 @@ def login():
         if user is None:
             flash(_("The email or password is not correct."), "error")
         else:
-            start_session(user)
-            login_user(user)
-            db.session.commit()
-            return redirect(safe_next(form.next.data) or url_for("auth.home"))
+            target = safe_next(form.next.data) or url_for("auth.home")
+            # Signed in now, or asked for the second factor first.
+            return flow.after_password(user, target) or redirect(target)
     return render_template("auth/login.html", form=form), 200
 
 

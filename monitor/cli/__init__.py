@@ -13,7 +13,7 @@ def register(app: Flask) -> None:
     # Areas that add their own command groups.
     import importlib
 
-    for name in ("catalogue", "invitations", "evaluations", "reports", "operations"):
+    for name in ("catalogue", "invitations", "evaluations", "reports", "operations", "users"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

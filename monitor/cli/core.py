@@ -126,6 +126,12 @@ def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
     click.echo(f"(password for all of them: {password}):")
     for email, role in summary.logins:
         click.echo(f"  {email:<32} {role}")
+    if summary.two_factor:
+        factor = summary.two_factor
+        click.echo(f"{factor.email} also asks for a code after the password: add the key "
+                   f"{factor.secret} to an authenticator app (time-based, 6 digits, 30 s),")
+        click.echo("or use one of its one-time recovery codes: "
+                   + " ".join(factor.recovery_codes))
     if outbox:
         click.echo(f"Emails are written to {outbox} (open the .eml files to follow links).")
     if no_serve:

@@ -561,3 +561,4 @@ class AuditEvent(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
 from . import sessions as _sessions  # noqa: E402,F401  (server-side sessions)
+from . import two_factor as _two_factor  # noqa: E402,F401  (two-step sign-in)
