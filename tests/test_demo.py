@@ -138,3 +138,33 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
         output = process.communicate(timeout=30)[0]
     assert f"Open http://127.0.0.1:{port}/" in output
     assert "oversight@example.org" in output and "password for all of them" in output
+    assert "totp.demo@example.org also asks for a code after the password" in output
+
+
+def test_one_demo_account_has_two_step_sign_in_and_its_printed_key_works(app, client):
+    import pyotp
+
+    from monitor.models import User
+    from monitor.models.two_factor import TwoFactor
+    from support import post_form
+
+    summary = demo.seed(db.session, password="demo-password-for-tests")
+    factor = summary.two_factor
+    assert factor.email == "totp.demo@example.org" and len(factor.recovery_codes) == 10
+    with_factor = db.session.scalars(sa.select(User.email).join(
+        TwoFactor, TwoFactor.user_id == User.id).where(TwoFactor.enabled_at.is_not(None))).all()
+    assert with_factor == ["totp.demo@example.org"]  # no other demo account has one
+    # Seeding again prints the same key and codes.
+    assert demo.seed(db.session, password="demo-password-for-tests").two_factor == factor
+    client.get("/login?lang=en")
+    response = post_form(client, "/login", {"email": factor.email,
+                                            "password": "demo-password-for-tests"})
+    assert response.headers["Location"] == "/login/two-step"
+    response = post_form(client, "/login/two-step", {"code": pyotp.TOTP(factor.secret).now()})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    other = client.application.test_client()
+    other.get("/login?lang=en")
+    response = post_form(other, "/login", {"email": factor.email,
+                                           "password": "demo-password-for-tests"})
+    response = post_form(other, "/login/two-step", {"code": factor.recovery_codes[0]})
+    assert response.status_code == 302

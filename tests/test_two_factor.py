@@ -358,3 +358,38 @@ def test_the_two_step_pages_are_translated(app, ngo):
     for lang, word in (("ar", "تسجيل الدخول بخطوتين"), ("ckb", "چوونەژوورەوەی دوو هەنگاوی")):
         page = text(client.get(f"/login/two-step?lang={lang}"))
         assert word in page, lang
+
+
+def test_code_guessing_is_rate_limited_per_account(database_url, tmp_path):
+    """Ten wrong codes in five minutes, then even the right one waits (a million codes
+    cannot be tried)."""
+    from monitor import create_app
+    from monitor.extensions import limiter
+    from support import FreshContextClient, base_config
+
+    app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": database_url,
+                                              "RATELIMIT_ENABLED": True})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        limiter.reset()
+        try:
+            org = make.organization(language="en")
+            user = make.ngo_user(org, "evaluator", email="guessed@ngo.example")
+            db.session.commit()
+            secret, _codes = _with_factor(user)
+            client = app.test_client()
+            _password(client, user.email)
+            token = csrf_from(client.get("/login/two-step").get_data(as_text=True))
+            wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+            for _n in range(10):
+                response = client.post("/login/two-step", data={"csrf_token": token,
+                                                                 "code": wrong})
+                assert response.status_code == 422
+            response = client.post("/login/two-step", data={
+                "csrf_token": token, "code": pyotp.TOTP(secret).now()})
+            assert response.status_code == 429 and "Too many attempts" in text(response)
+            assert not _signed_in(client)
+        finally:
+            limiter.reset()
+            db.session.remove()
+            db.engine.dispose()
