@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["MONITOR_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
-    from . import cli, errors, security
+    from . import cli, errors, security, sessions
 
     app.url_map.converters["int"] = security.DatabaseIntegerConverter  # before any route
     _register_blueprints(app)
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .services.results.official import measure_label
 
     app.jinja_env.globals["measure_label"] = measure_label
+    sessions.register(app)
     errors.register(app)
     security.register(app)
     cli.register(app)
@@ -130,3 +131,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(results_bp)
     app.register_blueprint(public_bp)
+
+    from .two_step import flow as two_step_flow
+    from .two_step.routes import bp as two_step_bp
+
+    app.register_blueprint(two_step_bp)
+    two_step_flow.register(app)

@@ -37,6 +37,8 @@ class Config:
     # A sender claims a chunk of queued mail for this long, so that two senders (web and
     # CLI, two hosts, a double click) never send the same message.
     MONITOR_MAIL_CLAIM_MINUTES = 10
+    # The mail worker (`flask mail worker`, in-process in the demo) looks at the queue this often.
+    MONITOR_MAIL_WORKER_SECONDS = 10
     # Links in emails are built from this, because mail is also sent from the CLI.
     MONITOR_BASE_URL = "http://127.0.0.1:5000"
 
@@ -63,6 +65,14 @@ class Config:
     # Strict-Transport-Security on HTTPS responses (one year); 0: not sent.
     MONITOR_HSTS_SECONDS = 365 * 24 * 3600
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Server-side sessions (monitor/sessions.py): in the database unless this names Redis
+    # (redis://127.0.0.1:6379/1), for several instances.
+    MONITOR_SESSION_STORE_URI: str | None = None
+    MONITOR_SESSION_IDLE_MINUTES = 120  # signed out after this long without a request
+    MONITOR_SESSION_MAX_HOURS = 12  # and this long after signing in, however active
+    # Roles that must use two-step sign-in (comma-separated, e.g. "coordinator"); empty: optional.
+    MONITOR_REQUIRE_2FA_FOR = ""
+    MONITOR_2FA_ISSUER = "monitor"  # the name shown in the authenticator app
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS

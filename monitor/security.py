@@ -186,15 +186,30 @@ def safe_next(target: str | None) -> str | None:
 LANG_CHOICE_KEY = "lang_choice"
 
 
+#: Answers typed into an evaluation when the session had ended (monitor/evaluation/kept.py):
+#: they survive the sign-in that follows, for the same user only.
+KEPT_ANSWERS = "kept_answers"
+
+
 def start_session(user: User) -> None:
-    """Clear and re-issue the session at sign-in (no session fixation). A language chosen
-    explicitly in this browser session just before signing in wins over the account's
-    saved language and becomes it."""
+    """Clear the session and give it a new id at sign-in and after the second factor (no
+    session fixation). A language chosen explicitly in this browser session just before
+    signing in wins over the account's saved language and becomes it."""
     chosen = g.get("lang_choice") or i18n.valid_language(session.get(LANG_CHOICE_KEY))
+    kept = session.get(KEPT_ANSWERS)
     session.clear()
+    if isinstance(kept, dict) and kept.get("user") == user.id:
+        session[KEPT_ANSWERS] = kept
+    session.regenerate()  # type: ignore[attr-defined]
     if chosen and user.language != chosen:
         user.language = chosen
         db.session.commit()
+
+
+def end_session() -> None:
+    """Sign-out: the server forgets the session, so a copied cookie stops working."""
+    session.clear()
+    session.regenerate()  # type: ignore[attr-defined]
 
 
 def language_url(lang: str) -> str:

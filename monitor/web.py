@@ -1,6 +1,6 @@
 """Small pieces every blueprint needs, written once: the plan named in a URL (checked
 against the user's access), a refusal with a specific message, form errors from a service
-beside their fields, a file download, a page of a list, an email sent straight away.
+beside their fields, a file download, a page of a list.
 Routes import these; nothing here imports a blueprint."""
 from __future__ import annotations
 
@@ -11,15 +11,11 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, make_response, request, send_file
-from flask_babel import gettext as _
 
 from .access import ensure
 from .errors import render_error
 from .extensions import db
-from .i18n import isolated
-from .models import OutgoingEmail, Plan
-from .services import mailer
-from .services.outreach import invitations as invitation_service
+from .models import Plan
 
 T = TypeVar("T")
 
@@ -71,17 +67,3 @@ def page_of(items: Sequence[T], per_page: int, arg: str = "page") -> ListPage[T]
     page = page if 1 <= page <= pages else 1
     return ListPage(list(items[(page - 1) * per_page: page * per_page]), page, pages,
                     len(items))
-
-
-def send_now(email: OutgoingEmail | int | None, *, quiet: bool = False) -> None:
-    """Send one message straight away (the change that queued it is committed)."""
-    if email is None:
-        return
-    report = mailer.send_queued(db.session, [email],
-                                timeout=invitation_service.WEB_SMTP_TIMEOUT)
-    if (report.interrupted or report.deferred) and not quiet:
-        flash(_("The email could not be sent right now; it stays queued and goes with the next "
-                "batch."), "info")
-    elif report.failed and not quiet:
-        flash(isolated(_("The email was refused by the mail server: %(error)s"),
-                       error=report.failures[0][1]), "error")

@@ -14,8 +14,11 @@ The `smtp_server` fixture (tests/conftest.py) starts one and points the app's MA
 """
 from __future__ import annotations
 
+import time
+
 import email
 import email.policy
+import time
 import re
 import threading
 from email.message import Message
@@ -80,6 +83,14 @@ class SmtpServer:
     def to(self, address: str) -> list[Message]:
         """Messages whose envelope was addressed to `address`."""
         return [m for m, (_f, rcpts) in zip(self.messages, self.envelopes) if address in rcpts]
+
+    def wait_for(self, address: str, count: int, timeout: float = 60) -> list[Message]:
+        """Messages to `address` once there are `count` of them (mail is sent by the mail
+        worker, after the request that queued it); what arrived if `timeout` runs out."""
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.to(address)
 
     def message_ids(self) -> list[str]:
         return [m["Message-ID"] for m in self.messages]

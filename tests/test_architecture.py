@@ -13,7 +13,7 @@ from monitor import TOP
 
 PACKAGE = TOP / "monitor"
 BLUEPRINTS = {"api", "audit", "auth", "catalogue", "enrolment", "evaluation", "outreach",
-              "outreach_public", "public",
+              "outreach_public", "public", "two_step",
               "reports", "results"}
 #: Layers from the bottom; a module may import its own layer or a lower one.
 LAYERS = [

@@ -437,6 +437,11 @@ NOT_FREE_TEXT = {
     "attachment": {"stored_name", "content_type", "sha256", "visibility", "question"},
     "evaluation_note": {"kind"},
     "evaluation_revision": {"content_hash"},
+    # The hash of a session id and the session's own JSON (never shown on a page).
+    "server_session": {"id_hash", "data"},
+    # Two-step sign-in: an authenticator key and hashes, never shown.
+    "two_factor": {"secret"},
+    "recovery_code": {"code_hash"},
 }
 
 

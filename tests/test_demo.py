@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from support import csrf_from, login, row_counts
+from support import login, row_counts
 
 from monitor.demo import seed as demo
 from monitor.extensions import db
@@ -94,11 +94,14 @@ def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, ru
 
 def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
     """The README's run command, end to end: `flask --app monitor demo` on a fresh
-    instance folder prints the URL and logins and answers HTTP requests; the links in
-    its emails lead to the port it serves."""
+    instance folder prints the URL and logins and answers HTTP requests; its in-process
+    mail worker sends what a request queued (a password reset here) to the outbox, and the
+    links in its emails lead to the port it serves."""
     import email
     import email.policy
+    import http.cookiejar
     import os
+    import re
     import socket
     import subprocess
     import sys
@@ -113,7 +116,8 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env |= {"FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db",
-            "FLASK_MONITOR_MAIL_OUTBOX": str(tmp_path / "outbox")}
+            "FLASK_MONITOR_MAIL_OUTBOX": str(tmp_path / "outbox"),
+            "FLASK_MONITOR_MAIL_WORKER_SECONDS": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "monitor", "demo", "--port", str(port)],
         cwd=TOP, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -128,14 +132,17 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "the demo did not start serving"
                 time.sleep(0.5)
-        # The links in its emails lead to the address it serves (not the default port).
-        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        with browser.open(f"http://127.0.0.1:{port}/reset", timeout=10) as r:
-            token = csrf_from(r.read().decode())
-        form = urllib.parse.urlencode({"csrf_token": token, "email": "oversight@example.org"})
-        with browser.open(f"http://127.0.0.1:{port}/reset", data=form.encode(), timeout=10):
-            pass
-        (message,) = (tmp_path / "outbox").glob("*.eml")
+        browser = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = browser.open(f"http://127.0.0.1:{port}/reset?lang=en", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        data = urllib.parse.urlencode({"csrf_token": token, "email": "oversight@example.org"})
+        browser.open(f"http://127.0.0.1:{port}/reset", data.encode(), timeout=10).read()
+        outbox = tmp_path / "outbox"
+        while not list(outbox.glob("*-password_reset.eml")):
+            assert time.monotonic() < deadline, "the demo's mail worker sent nothing"
+            time.sleep(0.5)
+        (message,) = outbox.glob("*-password_reset.eml")
         body = email.message_from_bytes(message.read_bytes(), policy=email.policy.default)
         assert f"http://127.0.0.1:{port}/reset/" in body.get_body(("plain",)).get_content()
     finally:
@@ -143,6 +150,36 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
         output = process.communicate(timeout=30)[0]
     assert f"Open http://127.0.0.1:{port}/" in output
     assert "oversight@example.org" in output and "password for all of them" in output
+    assert "totp.demo@example.org also asks for a code after the password" in output
+
+
+def test_one_demo_account_has_two_step_sign_in_and_its_printed_key_works(app, client):
+    import pyotp
+
+    from monitor.models import User
+    from monitor.models.two_factor import TwoFactor
+    from support import post_form
+
+    summary = demo.seed(db.session, password="demo-password-for-tests")
+    factor = summary.two_factor
+    assert factor.email == "totp.demo@example.org" and len(factor.recovery_codes) == 10
+    with_factor = db.session.scalars(sa.select(User.email).join(
+        TwoFactor, TwoFactor.user_id == User.id).where(TwoFactor.enabled_at.is_not(None))).all()
+    assert with_factor == ["totp.demo@example.org"]  # no other demo account has one
+    # Seeding again prints the same key and codes.
+    assert demo.seed(db.session, password="demo-password-for-tests").two_factor == factor
+    client.get("/login?lang=en")
+    response = post_form(client, "/login", {"email": factor.email,
+                                            "password": "demo-password-for-tests"})
+    assert response.headers["Location"] == "/login/two-step"
+    response = post_form(client, "/login/two-step", {"code": pyotp.TOTP(factor.secret).now()})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    other = client.application.test_client()
+    other.get("/login?lang=en")
+    response = post_form(other, "/login", {"email": factor.email,
+                                           "password": "demo-password-for-tests"})
+    response = post_form(other, "/login/two-step", {"code": factor.recovery_codes[0]})
+    assert response.status_code == 302
 
 
 def test_seed_demo_prints_the_logins_as_demo_does(tmp_path):

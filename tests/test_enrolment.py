@@ -10,6 +10,7 @@ import factories as make
 import pytest
 import sqlalchemy as sa
 from support import (
+    run_mail_worker,
     csrf_from,
     login,
     new_client,
@@ -69,7 +70,9 @@ def test_ngo_changes_its_choices_and_takes_up_a_declined_file_again(app, ngo):
     assert choices(ngo.org) == {f1.id: "monitoring", f2.id: "monitoring", f3.id: "declined"}
     page = text(client.get("/ngo"))
     assert "Choices can be changed until" in page
-    # Each change is confirmed by email, in the organisation's language.
+    # Each change is confirmed by email, in the organisation's language, queued by the
+    # request and sent by the mail worker.
+    assert run_mail_worker() == 2
     emails = db.session.scalars(sa.select(OutgoingEmail).where(
         OutgoingEmail.kind == "choices_confirmation").order_by(OutgoingEmail.id)).all()
     assert len(emails) == 2 and all(e.status == "sent" for e in emails)

@@ -12,6 +12,7 @@ import factories as make
 import pytest
 import sqlalchemy as sa
 from support import (
+    run_mail_worker,
     PASSWORD,
     csrf_from,
     login,
@@ -146,6 +147,7 @@ def test_the_whole_journey_through_a_real_smtp_server(app, world, smtp_server):
         FileChoice.organization_id == world.amal.id)).all())
     assert choices == {files[0].id: "monitoring", files[1].id: "monitoring",
                        files[2].id: "declined"}
+    run_mail_worker()
     confirmation = smtp_server.to(world.amal.email)[-1]
     summary = smtp_server.text(confirmation)
     assert "Files you monitor:\n- File 1" in summary and "Files you declined:\n- File 3" in summary
@@ -369,6 +371,7 @@ def test_resend_issues_a_new_link_and_the_old_one_stops_working(app, world, smtp
     response = post_form(coordinator, f"/invitations/{invitation.id}/resend",
                          page=f"/invitations/{invitation.id}/link")
     assert response.status_code == 302
+    assert run_mail_worker() == 1
     new_link = link_in(smtp_server.messages[-1])
     assert new_link != old_link
     before = snapshot()
@@ -643,6 +646,8 @@ def test_an_uninvited_organisation_asks_to_join_and_the_coordinator_approves(
     assert response.status_code == 302
     org = db.session.scalar(sa.select(Organization).where(
         Organization.email == "sunrise@ngo.example"))
+    assert smtp_server.to(org.email) == []  # the request only queued it ...
+    assert run_mail_worker() == 1  # ... the mail worker sends it
     message = smtp_server.to(org.email)[0]
     assert "Your request to take part was approved." in smtp_server.text(message)
     ngo = new_client(app)
@@ -668,6 +673,7 @@ def test_the_coordinator_rejects_a_request_with_a_reason_that_is_emailed(
               {"reason": "Not a registered NGO."}, page=page)
     db.session.expire_all()
     assert db.session.get(JoinRequest, request.id).status == "rejected"
+    run_mail_worker()
     assert "Not a registered NGO." in smtp_server.text(smtp_server.to("dubious@ngo.example")[0])
 
 

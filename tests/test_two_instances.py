@@ -1,5 +1,5 @@
 """Two gunicorn instances behind one address, as behind a load balancer: they share
-PostgreSQL, Redis (rate limits) and the secret key, so a session, a form's CSRF token and
+PostgreSQL, Redis (rate limits and server-side sessions) and the secret key, so a session, a form's CSRF token and
 the login rate limit carry from one to the other, and queued mail is sent once however
 many `flask mail retry` run at the same time.
 
@@ -128,6 +128,7 @@ def _env(database: str, redis_url: str, **extra: str) -> dict[str, str]:
         "FLASK_RATELIMIT_STORAGE_URI": redis_url,
         "FLASK_RATELIMIT_ENABLED": "true",
         "FLASK_RATELIMIT_KEY_PREFIX": "two-" + secrets.token_hex(4),
+        "FLASK_MONITOR_SESSION_STORE_URI": redis_url,
         "FLASK_MAIL_SERVER": "127.0.0.1",
         "FLASK_MONITOR_MAIL_OUTBOX": '""',
         "PYTHONPATH": str(TOP),
@@ -230,6 +231,42 @@ def test_a_session_started_on_one_instance_works_on_the_other(instances):
 
     anonymous = Browser()
     assert anonymous.get(b, "/plans/")[0] == 302  # not a shared-nothing accident
+
+
+def test_sessions_live_in_redis_by_hash_and_a_sign_out_on_one_instance_ends_them_on_both(
+        instances, redis_url, database):
+    import hashlib
+
+    import redis
+
+    a, b = instances["a"], instances["b"]
+    browser = Browser()
+    token = browser.csrf(a)
+    status, _, _ = browser.post(a, "/login", {"csrf_token": token, "email": "coord@gov.example",
+                                              "password": PASSWORD})
+    assert status == 302
+    raw = browser.cookies["session"]
+    store = redis.Redis.from_url(redis_url)
+    try:
+        assert store.exists("monitor:session:" + hashlib.sha256(raw.encode()).hexdigest())
+        assert not store.exists("monitor:session:" + raw)  # the id itself is stored nowhere
+    finally:
+        store.close()
+    engine = sa.create_engine(database)
+    try:
+        with engine.connect() as conn:  # nothing in the database's session table
+            assert conn.execute(sa.text("SELECT count(*) FROM server_session")).scalar() == 0
+    finally:
+        engine.dispose()
+    thief = Browser()
+    thief.cookies = dict(browser.cookies)
+    assert thief.get(b, "/plans/")[0] == 200
+    status, _, page = browser.get(b, "/plans/")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert browser.post(b, "/logout", {"csrf_token": token})[0] == 302
+    for port in (a, b):
+        status, headers, _ = thief.get(port, "/plans/")
+        assert status == 302 and headers["Location"].startswith("/login")
 
 
 def test_a_csrf_token_from_one_instances_form_is_accepted_by_the_other(instances):

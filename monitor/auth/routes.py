@@ -18,8 +18,10 @@ from wtforms import Field
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
 from ..models import User, utcnow
-from ..security import password_guesses, safe_next, start_session
+from ..security import end_session, password_guesses, safe_next
 from ..services import accounts, mailer
+from ..sessions import end_everywhere
+from ..two_step import flow
 from .forms import ConfirmForm, EmailForm, LoginForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)
@@ -52,10 +54,9 @@ def login():
         if user is None:
             flash(_("The email or password is not correct."), "error")
         else:
-            start_session(user)
-            login_user(user)
-            db.session.commit()
-            return redirect(safe_next(form.next.data) or url_for("auth.home"))
+            target = safe_next(form.next.data) or url_for("auth.home")
+            # Signed in now, or asked for the second factor first.
+            return flow.after_password(user, target) or redirect(target)
     return render_template("auth/login.html", form=form), 200
 
 
@@ -63,6 +64,7 @@ def login():
 @requires(SIGNED_IN)
 def logout():
     logout_user()
+    end_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -103,7 +105,9 @@ def sign_out_everywhere():
     if form.validate_on_submit():
         current_user.session_version += 1
         db.session.commit()
+        end_everywhere(current_app, current_user.id)
         logout_user()
+        end_session()
         flash(_("You were signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
@@ -117,14 +121,14 @@ def reset_request():
         user = accounts.find_user(db.session, form.email.data)
         if user is not None and user.active:
             base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
-            email = mailer.queue(
+            # Queued only: the mail worker sends it, so both answers take the same time.
+            mailer.queue(
                 db.session, kind="password_reset", to=user.email, template="password_reset",
                 lang=user.language or "ar",
                 link=f"{base}{url_for('auth.reset', token=accounts.reset_token(user))}",
                 minutes=current_app.config["MONITOR_RESET_MINUTES"],
             )
             db.session.commit()
-            mailer.send_queued(db.session, [email])
         # The same answer for known and unknown addresses.
         flash(_("If an account exists for this address, we have sent it a link to choose a "
                 "new password."), "info")

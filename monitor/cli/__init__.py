@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import catalogue, core, evaluations, invitations, operations, reports
+from . import catalogue, core, evaluations, invitations, operations, reports, users
 
 
 def register(app: Flask) -> None:
-    for module in (core, catalogue, invitations, evaluations, reports, operations):
+    for module in (core, catalogue, invitations, evaluations, reports, operations, users):
         module.register(app)

@@ -11,10 +11,10 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from ..config import TOP, private_instance_file
-from ..text import clean_name
 from ..extensions import db
 from ..models import GoverningBody, User
 from ..services import accounts, translations
+from ..text import clean_name
 
 
 def register(app: Flask) -> None:
@@ -107,6 +107,12 @@ def _print_logins(summary, password: str, url: str) -> None:  # noqa: ANN001
     click.echo(f"(password for all of them: {password}):")
     for email, role in summary.logins:
         click.echo(f"  {email:<32} {role}")
+    if summary.two_factor:
+        factor = summary.two_factor
+        click.echo(f"{factor.email} also asks for a code after the password: add the key "
+                   f"{factor.secret} to an authenticator app (time-based, 6 digits, 30 s),")
+        click.echo("or use one of its one-time recovery codes: "
+                   + " ".join(factor.recovery_codes))
     outbox = current_app.config.get("MONITOR_MAIL_OUTBOX")
     if outbox:
         click.echo(f"Emails are written to {outbox} (open the .eml files to follow links).")
@@ -143,6 +149,11 @@ def demo(reset: bool, yes: bool, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     sys.stdout.flush()
+    # Queued mail goes out from a worker thread beside the server, as `flask mail worker`
+    # does in production (its own app context; a failed round is logged and retried).
+    from ..services import mail_worker
+
+    mail_worker.start_thread(current_app._get_current_object())
     # Flask ignores app.run() inside the `flask` command, so serve with Werkzeug directly.
     from werkzeug.serving import run_simple
 

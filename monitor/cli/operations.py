@@ -105,3 +105,33 @@ def mail_retry(plan_id: int | None) -> None:
     if report.interrupted:
         _fail(f"The mail server could not be reached or went away: {report.interrupted}. "
               f"{left} message(s) stay queued; run this command again later.")
+
+
+@mail_group.command("worker")
+@click.option("--once", is_flag=True, help="Send what is queued now, then stop (tests, cron).")
+@click.option("--interval", "seconds", type=float, default=None,
+              help="Seconds between two looks at the queue (MONITOR_MAIL_WORKER_SECONDS).")
+def mail_worker_command(once: bool, seconds: float | None) -> None:
+    """Send queued mail continuously, so that no request waits on the SMTP server.
+
+    Run one (or several: each message is claimed by one sender) beside the web
+    instances, e.g. as a systemd service. Stop it with Ctrl-C or SIGTERM."""
+    import logging
+
+    from ..services import mail_worker
+
+    if once:
+        result = mail_worker.run_once(db.session)
+        report = result.report
+        click.echo(f"Sent {report.sent}, failed {report.failed}, deferred {report.deferred}; "
+                   f"{result.left} message(s) still queued.")
+        if report.interrupted:
+            _fail(f"The mail server could not be reached or went away: {report.interrupted}.")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    wait = seconds if seconds is not None else mail_worker.interval(current_app)
+    click.echo(f"Mail worker: sending queued mail every {wait:g} s (Ctrl-C to stop).")
+    try:
+        mail_worker.run_forever(current_app._get_current_object(), seconds=wait)
+    except KeyboardInterrupt:
+        click.echo("Mail worker stopped.")

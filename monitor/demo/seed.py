@@ -35,12 +35,15 @@ from ..services.catalogue.upr_formats import TEMPLATE_HEADER
 from ..services.evaluation import lifecycle as evaluations
 from ..services.results import official
 from . import data
+from . import two_factor as demo_two_factor
 
 
 @dataclass
 class SeedSummary:
     created: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    #: The one account with two-step sign-in on: its key and recovery codes.
+    two_factor: demo_two_factor.DemoFactor | None = None
 
     def add(self, what: str, n: int = 1) -> None:
         self.created[what] = self.created.get(what, 0) + n
@@ -100,6 +103,11 @@ def seed(session: Session, *, password: str, today: dt.date | None = None) -> Se
     _seed_coordinators(session, summary, bodies, password_hash)
     plans = _seed_plans(session, summary, bodies, calendar)
     organizations = _seed_organizations(session, summary, password_hash)
+    summary.two_factor, created = demo_two_factor.seed(
+        session, next(iter(organizations.values())), password=password,
+        password_hash=password_hash)
+    summary.logins.append((demo_two_factor.EMAIL, "evaluator, two-step sign-in on"))
+    summary.add("NGO users", int(created))
     for plan in plans.values():
         files = _seed_catalogue(session, summary, plan)
         evaluations.current_questionnaire(session, plan)

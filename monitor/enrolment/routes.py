@@ -13,7 +13,6 @@ from ..models import EvaluatorInvitation, User
 from ..services.outreach import enrolment as enrolment_service
 from ..services.outreach.enrolment import EnrolmentError
 from ..web import plan_by_slug as _plan
-from ..web import send_now as _send_now
 from .forms import EvaluatorInviteForm
 
 bp = Blueprint("enrolment", __name__)
@@ -62,7 +61,6 @@ def choose_files(slug: str):
     if email is None:
         flash(_("Nothing changed."), "info")
     else:
-        _send_now(email, quiet=True)
         flash(isolated(_("Your choices were saved. A confirmation was emailed to %(email)s."),
                        email=current_user.organization.email), "success")
     return redirect(url_for("enrolment.home", _anchor=f"plan-{plan.slug}"))
@@ -86,7 +84,6 @@ def invite_evaluator():
             flash(message, "error")
         return redirect(url_for("enrolment.home", _anchor="people"))
     db.session.commit()
-    _send_now(email)
     flash(isolated(_("An invitation was sent to %(email)s."), email=invitation.email),
           "success")
     return redirect(url_for("enrolment.home", _anchor="people"))

@@ -28,13 +28,11 @@ from ..extensions import db
 from ..i18n import current_language, format_time
 from ..models import (
     Evaluation,
-    OutgoingEmail,
     Plan,
     Recommendation,
     ReportingPeriod,
     utcnow,
 )
-from ..services import mailer
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
 from ..services.evaluation import offline_answers, overview
@@ -43,6 +41,7 @@ from ..services.evaluation import review as conversation
 from ..services.evaluation.questionnaire import localized as q_localized
 from ..services.results import pseudonyms
 from ..web import XLSX_MIMETYPE, plan_by_slug
+from . import kept
 from .forms import (
     AnswersImportForm,
     AttachmentForm,
@@ -127,14 +126,6 @@ def _target(period_id: int, recommendation_id: int) -> tuple[ReportingPeriod, Re
     return period, recommendation
 
 
-def _send(emails: list[OutgoingEmail]) -> None:
-    if emails:
-        mailer.send_queued(db.session, emails)
-
-
-def _lang() -> str:
-    return current_language()
-
 
 def _page(evaluation: Evaluation | None, period: ReportingPeriod, recommendation: Recommendation,
           *, values: dict | None = None, errors: dict | None = None,
@@ -215,7 +206,7 @@ def begin(period_id: int, recommendation_id: int):
                             period.id)
     if existing is not None:
         return redirect(url_for(".edit", evaluation_id=existing.id))
-    return _page(None, period, recommendation)
+    return _page(None, period, recommendation, values=kept.take(period.plan))
 
 
 def _start_draft(period_id: int, recommendation_id: int):  # noqa: ANN202
@@ -228,7 +219,7 @@ def _start_draft(period_id: int, recommendation_id: int):  # noqa: ANN202
         evaluation = service.create_draft(
             db.session, organization_id=current_user.organization_id,
             recommendation=recommendation, period=period, raw=raw, user=current_user,
-            lang=_lang(), pseudonymous=pseudonymous_from(request.form))
+            lang=current_language(), pseudonymous=pseudonymous_from(request.form))
     except service.EvaluationError as exc:
         return period, recommendation, raw, exc
     return period, recommendation, raw, evaluation
@@ -253,7 +244,7 @@ def copy_previous(period_id: int, recommendation_id: int):
     try:
         evaluation = service.start_from_previous(
             db.session, organization_id=current_user.organization_id,
-            recommendation=recommendation, period=period, user=current_user, lang=_lang())
+            recommendation=recommendation, period=period, user=current_user, lang=current_language())
     except service.EvaluationError as exc:
         return _refused(exc, None, period, recommendation, None)
     db.session.commit()
@@ -266,7 +257,8 @@ def copy_previous(period_id: int, recommendation_id: int):
 @requires("evaluation.work")
 def edit(evaluation_id: int):
     evaluation = _evaluation(evaluation_id)
-    return _page(evaluation, evaluation.period, evaluation.recommendation)
+    return _page(evaluation, evaluation.period, evaluation.recommendation,
+                 values=kept.take(evaluation.period.plan))
 
 
 def _apply_answers(evaluation_id: int, step, **extra):  # noqa: ANN001, ANN003, ANN202
@@ -278,7 +270,7 @@ def _apply_answers(evaluation_id: int, step, **extra):  # noqa: ANN001, ANN003, 
     raw = answers_from(request.form, definition)
     try:
         result = step(db.session, evaluation, raw, expected_version=version_from(request.form),
-                      user=current_user, lang=_lang(),
+                      user=current_user, lang=current_language(),
                       pseudonymous=pseudonymous_from(request.form), **extra)
     except service.EvaluationError as exc:
         return evaluation, raw, exc
@@ -358,6 +350,8 @@ def expired_answers(error: CSRFError):  # noqa: ANN201
     """The answers form of a page left open longer than the token lives (overnight, say):
     nothing is saved, but what was typed comes back in the page with a fresh token
     instead of an error page that would lose it (the autosave gets the fresh token)."""
+    if request.endpoint in _ANSWER_ENDPOINTS and kept.signed_out_user() is not None:
+        return kept.keep_and_sign_in()  # the session ended: kept until the user is back
     if request.endpoint not in _ANSWER_ENDPOINTS or not current_user.is_authenticated \
             or current_user.role not in RULES["evaluation.work"]:
         return csrf_refusal()
@@ -411,13 +405,12 @@ def return_(evaluation_id: int):
         return _page(evaluation, evaluation.period, evaluation.recommendation, status=422,
                      return_form=form)
     try:
-        emails = conversation.return_to_evaluator(
+        conversation.return_to_evaluator(
             db.session, evaluation, comment=form.comment.data,
             expected_version=version_from(request.form), user=current_user)
     except service.EvaluationError as exc:
         return _refused(exc, evaluation, evaluation.period, evaluation.recommendation, None)
     db.session.commit()
-    _send(emails)
     return redirect(url_for(".edit", evaluation_id=evaluation_id, done="returned"))
 
 
@@ -468,8 +461,8 @@ def clarify(evaluation_id: int):
         flash(_("Please write what needs clarification."), "error")
         return _review_page(evaluation, form, 422)
     try:
-        emails = conversation.request_clarification(db.session, evaluation,
-                                               message=form.message.data, user=current_user)
+        conversation.request_clarification(db.session, evaluation,
+                                           message=form.message.data, user=current_user)
     except service.EvaluationError as exc:
         db.session.rollback()
         if isinstance(exc, service.NotFound):
@@ -477,7 +470,6 @@ def clarify(evaluation_id: int):
         flash(exc.message, "error")
         return _review_page(db.session.get(Evaluation, evaluation_id), form, exc.status)
     db.session.commit()
-    _send(emails)
     flash(_("Clarification requested. The organisation has been told by email; the "
             "submitted version keeps counting until it submits a revision."), "success")
     return redirect(url_for(".review", evaluation_id=evaluation_id))
@@ -564,7 +556,7 @@ def offline(period_id: int):
             report = offline_answers.import_answers(
                 db.session, organization=current_user.organization, period=period,
                 data=form.file.data.read(), filename=form.file.data.filename or "",
-                user=current_user, submit=form.submit_all.data, lang=_lang())
+                user=current_user, submit=form.submit_all.data, lang=current_language())
             if report.ok:
                 db.session.commit()
                 flash(_("%(rows)d row(s) imported: %(created)d evaluation(s) started, "

@@ -559,4 +559,6 @@ class AuditEvent(db.Model):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
+from . import sessions as _sessions  # noqa: E402,F401  (server-side sessions)
 from . import single_line  # noqa: E402,F401  (the guard on single-line text columns)
+from . import two_factor as _two_factor  # noqa: E402,F401  (two-step sign-in)

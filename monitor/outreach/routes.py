@@ -28,7 +28,6 @@ from ..services.outreach.invitations import InvitationError
 from ..services.outreach.organizations import OrganizationError
 from ..web import field_errors as _field_errors
 from ..web import plan_by_slug as _plan
-from ..web import send_now as _send_now
 from .forms import ImportConfirmForm, ImportForm, RejectForm
 
 bp = Blueprint("outreach", __name__)
@@ -96,8 +95,6 @@ def _organization_form_page(org: Organization | None):  # noqa: ANN202
                 flash(_("The address changed: the organisation's invitation links no longer "
                         "work, and its previous address was told of the change. Resend the "
                         "invitation to reach the new address."), "info")
-                for notice in notices:
-                    _send_now(notice, quiet=True)
             return redirect(url_for("outreach.organizations"))
     elif form.is_submitted():
         status = 422
@@ -271,13 +268,12 @@ def resend(invitation_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        email = invitation_service.resend(db.session, invitation, actor_id=current_user.id)
+        invitation_service.resend(db.session, invitation, actor_id=current_user.id)
     except InvitationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("outreach.invitations", slug=slug))
     db.session.commit()
-    _send_now(email)
     flash(_("A new link was sent; the previous link no longer works."), "success")
     return redirect(url_for("outreach.invitations", slug=slug))
 
@@ -365,7 +361,6 @@ def approve_join_request(request_id: int):
         flash(exc.message, "error")
         return redirect(url_for("outreach.join_requests", slug=slug))
     db.session.commit()
-    _send_now(email)
     flash(_("The request was approved and the invitation sent.") if email else
           _("The request was approved; this organisation had already registered."), "success")
     return redirect(url_for("outreach.join_requests", slug=slug))
@@ -383,13 +378,12 @@ def reject_join_request(request_id: int):
         flash(_("Please give the reason: it is sent to the organisation."), "error")
         return redirect(url_for("outreach.join_requests", slug=slug))
     try:
-        email = open_call_service.reject_join_request(db.session, join_request, form.reason.data,
-                                                       actor_id=current_user.id)
+        open_call_service.reject_join_request(db.session, join_request, form.reason.data,
+                                              actor_id=current_user.id)
     except InvitationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("outreach.join_requests", slug=slug))
     db.session.commit()
-    _send_now(email)
     flash(_("The request was rejected and the reason sent."), "success")
     return redirect(url_for("outreach.join_requests", slug=slug))

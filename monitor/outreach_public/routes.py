@@ -42,6 +42,7 @@ from ..services.outreach import open_call as open_call_service
 from ..services.outreach.enrolment import EnrolmentError
 from ..services.outreach.invitations import InvitationError
 from ..services.outreach.organizations import OrganizationError
+from ..two_step import flow as two_step_flow
 from ..web import field_errors as _field_errors
 from .forms import DeclineForm, JoinRequestForm, RegisterForm, SignInForm
 
@@ -230,12 +231,13 @@ def join(invitation: Invitation):
 
 
 def _after_joining(user: User, plan: Plan):  # noqa: ANN202
-    start_session(user)
-    login_user(user)
+    target = url_for("enrolment.home", _anchor=f"plan-{plan.slug}")
+    if (second_step := two_step_flow.after_password(user, target)) is not None:
+        return second_step  # the code first; then the plan's page
     flash(isolated(_("Welcome. Your organisation takes part in %(plan)s: now choose the "
                      "recommendation files it will monitor."),
                    plan=str(localized(plan, "title"))), "success")
-    return redirect(url_for("enrolment.home", _anchor=f"plan-{plan.slug}"))
+    return redirect(target)
 
 
 @bp.route("/join/register", methods=["POST"])

@@ -111,6 +111,7 @@ NGO_INTERNAL_ACTIONS = frozenset({
     "attachment.uploaded", "attachment.deleted", "attachment.visibility",
     "evaluator.invited", "evaluator.joined", "evaluator.invitation_revoked",
     "user.made_admin", "user.activated", "user.deactivated",
+    "two_factor.enabled", "two_factor.disabled", "two_factor.recovery_code_used",
 })
 
 

@@ -89,10 +89,16 @@ def live_smtp(live_app):  # noqa: ANN001, ANN201
     """A real SMTP server on 127.0.0.1 (tests/smtp.py) that the live app sends to."""
     from smtp import SmtpServer
 
+    from monitor.services import mail_worker
+
     server = SmtpServer().start()
     live_app.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
                                MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=5)
+    # As in the demo: a mail worker beside the server sends what requests queue.
+    worker, stop = mail_worker.start_thread(live_app.app, seconds=0.2)
     try:
         yield server
     finally:
+        stop.set()
+        worker.join(10)
         server.stop()

@@ -248,7 +248,7 @@ def test_a_coordinator_invites_ngos_one_registers_and_evaluates_and_the_dashboar
                        files[2].id: "declined"}
     admin = db.session.scalar(sa.select(User).where(User.organization_id == first.id))
     assert (admin.role, admin.email, admin.language) == ("ngo_admin", first.email, lang)
-    assert len(live_smtp.to(first.email)) == 2, "no confirmation of the choices"
+    assert len(live_smtp.wait_for(first.email, 2)) == 2, "no confirmation of the choices"
 
     # The second organisation declines outright, from the decline link.
     other = page_factory(360, lang)
@@ -276,14 +276,16 @@ def test_a_coordinator_invites_ngos_one_registers_and_evaluates_and_the_dashboar
     ngo.fill('textarea[name="q.assessment"]', ASSESSMENT[lang])
     ngo.fill('input[name="q.information_date"]', "2023-06-30")
     submit(ngo, "form.answers button[type=submit]:not([formaction])")
-    upload = 'form[enctype="multipart/form-data"]'
-    ngo.set_input_files(f"{upload} input[type=file]", files=[{
+    # The upload is part of the answers form: attaching saves what was typed with it.
+    attach = 'button[formenctype="multipart/form-data"]'
+    ngo.set_input_files('input[type=file][form=answers]', files=[{
         "name": "evidence 139.1.pdf", "mimeType": "application/pdf", "buffer": make.WORLD_PDF}])
-    ngo.check(f'{upload} input[name=visibility][value=coordinator]')
-    submit(ngo, f"{upload} button[type=submit]")
-    ngo.set_input_files(f"{upload} input[type=file]", files=[{  # kept within the NGO
+    ngo.check('input[name=visibility][value=coordinator][form=answers]')
+    submit(ngo, attach)
+    ngo.set_input_files('input[type=file][form=answers]', files=[{  # kept within the NGO
         "name": "witnesses.pdf", "mimeType": "application/pdf", "buffer": make.WORLD_PDF}])
-    submit(ngo, f"{upload} button[type=submit]")
+    ngo.check('input[name=visibility][value=organization][form=answers]')
+    submit(ngo, attach)
     journey.check(ngo, "evaluation-attached")
     submit(ngo, 'button[formaction$="/submit"]')
     journey.check(ngo, "evaluation-submitted")

@@ -26,8 +26,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from ...models import Organization
-from .. import audit, tabular
 from ...text import clean_name
+from .. import audit, tabular
 from ..accounts import email_refusal, normalize_email
 
 FIELDS = ("name", "email", "registration_number", "governorate", "preferred_language")
