@@ -132,8 +132,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp)
     app.register_blueprint(public_bp)
 
-    from .two_step import flow as two_step_flow
+    from . import sign_in
     from .two_step.routes import bp as two_step_bp
 
     app.register_blueprint(two_step_bp)
-    two_step_flow.register(app)
+    sign_in.register(app)

@@ -19,7 +19,7 @@ BLUEPRINTS = {"api", "audit", "auth", "catalogue", "enrolment", "evaluation", "o
 LAYERS = [
     {"config", "extensions", "tokens", "db_sqlite", "text"},
     {"models", "i18n", "errors"},
-    {"services", "access", "security"},
+    {"services", "access", "security", "sessions", "sign_in"},
     {"demo", "forms", "web"},
     BLUEPRINTS | {"cli"},
 ]

@@ -20,7 +20,7 @@ from monitor.models import (
     Questionnaire,
     Recommendation,
 )
-from monitor.services.evaluation import questionnaire
+from monitor.services.evaluation import attachments, questionnaire
 from monitor.services.results import comparison
 
 # --- a small data set, computed by hand ------------------------------------------------------
@@ -418,16 +418,20 @@ def test_the_drill_down_shows_each_counted_evaluation_with_shared_evidence_only(
                          definition=questionnaire.default_questionnaire())
     db.session.add(form)
     db.session.flush()
-    for number, text in ((1, "An old assessment"), (2, "The law was passed in 2023")):
-        db.session.add(EvaluationRevision(
-            evaluation_id=evaluations[a.id].id, number=number, questionnaire_id=form.id,
-            answers={"status": "100", "assessment": text, "confidence": "high"},
-            status_score=100, content_hash="0" * 64))
     for visibility, name in (("coordinator", "shared-report.pdf"),
                              ("organization", "internal-notes.pdf")):
         db.session.add(Attachment(evaluation_id=evaluations[a.id].id, stored_name=name,
                                   display_name=name, content_type="application/pdf", size=2048,
                                   sha256="0" * 64, visibility=visibility))
+    db.session.flush()
+    # The coordinator sees the documents of the submitted version, as a submission lists them.
+    listed = attachments.describe(attachments.summaries(db.session, evaluations[a.id].id))
+    for number, text in ((1, "An old assessment"), (2, "The law was passed in 2023")):
+        db.session.add(EvaluationRevision(
+            evaluation_id=evaluations[a.id].id, number=number, questionnaire_id=form.id,
+            answers={"status": "100", "assessment": text, "confidence": "high",
+                     "_attachments": listed},
+            status_score=100, content_hash="0" * 64))
     make.evaluation(d, rec, p2023, 0, counted=False)  # a draft: not shown
     db.session.commit()
 

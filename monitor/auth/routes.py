@@ -15,13 +15,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from wtforms import Field
 
+from .. import sign_in
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
 from ..models import User, utcnow
 from ..security import end_session, password_guesses, safe_next
 from ..services import accounts, mailer
 from ..sessions import end_everywhere
-from ..two_step import flow
 from .forms import ConfirmForm, EmailForm, LoginForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)
@@ -56,7 +56,7 @@ def login():
         else:
             target = safe_next(form.next.data) or url_for("auth.home")
             # Signed in now, or asked for the second factor first.
-            return flow.after_password(user, target) or redirect(target)
+            return sign_in.after_password(user, target) or redirect(target)
     return render_template("auth/login.html", form=form), 200
 
 

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user
 
+from .. import sign_in
 from ..access import PUBLIC, requires
 from ..extensions import db, limiter
 from ..forms import ActionForm
@@ -42,7 +43,6 @@ from ..services.outreach import open_call as open_call_service
 from ..services.outreach.enrolment import EnrolmentError
 from ..services.outreach.invitations import InvitationError
 from ..services.outreach.organizations import OrganizationError
-from ..two_step import flow as two_step_flow
 from ..web import field_errors as _field_errors
 from .forms import DeclineForm, JoinRequestForm, RegisterForm, SignInForm
 
@@ -232,7 +232,7 @@ def join(invitation: Invitation):
 
 def _after_joining(user: User, plan: Plan):  # noqa: ANN202
     target = url_for("enrolment.home", _anchor=f"plan-{plan.slug}")
-    if (second_step := two_step_flow.after_password(user, target)) is not None:
+    if (second_step := sign_in.after_password(user, target)) is not None:
         return second_step  # the code first; then the plan's page
     flash(isolated(_("Welcome. Your organisation takes part in %(plan)s: now choose the "
                      "recommendation files it will monitor."),

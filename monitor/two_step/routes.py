@@ -17,14 +17,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.security import check_password_hash
 
+from .. import sign_in
 from ..access import PUBLIC, SIGNED_IN, ensure, requires
-from ..auth.forms import ConfirmForm
 from ..extensions import db, limiter
+from ..forms import ActionForm as ConfirmForm
 from ..models import Organization, User
 from ..security import safe_next
 from ..services import two_factor
 from ..services.two_factor import TwoFactorError
-from . import flow
 from .forms import CodeForm, DisableForm
 
 bp = Blueprint("two_step", __name__)
@@ -35,7 +35,7 @@ def _base_url() -> str:
 
 
 def _pending_key() -> str:
-    user, _target = flow.pending_user()
+    user, _target = sign_in.pending_user()
     return f"two-step:{user.id if user else 'none'}"
 
 
@@ -47,7 +47,7 @@ def _pending_key() -> str:
 @limiter.limit("10 per 5 minutes", key_func=_pending_key, methods=["POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 def verify():
-    user, target = flow.pending_user()
+    user, target = sign_in.pending_user()
     if user is None:
         flash(_("Please sign in again: the code was not given in time."), "info")
         return redirect(url_for("auth.login"))
@@ -62,7 +62,7 @@ def verify():
             status = exc.status
         else:
             left = two_factor.unused_recovery_codes(db.session, user)
-            response = flow.finish(user, safe_next(target) or url_for("auth.home"))
+            response = sign_in.finish(user, safe_next(target) or url_for("auth.home"))
             if kind == "recovery":  # told in the new session
                 flash(_("You used a recovery code; it no longer works. Recovery codes left: "
                         "%(left)d.", left=left), "info")
@@ -85,8 +85,8 @@ def settings():
             codes_left=two_factor.unused_recovery_codes(db.session, user),
             reset=two_factor.pending_reset(db.session, user), disable_form=DisableForm(),
             cancel_form=ConfirmForm())
-    secret = session.get(flow.ENROLLING) or two_factor.new_secret(db.session, user)
-    session[flow.ENROLLING] = secret  # server-side: kept until the first code confirms it
+    secret = session.get(sign_in.ENROLLING) or two_factor.new_secret(db.session, user)
+    session[sign_in.ENROLLING] = secret  # server-side: kept until the first code confirms it
     uri = two_factor.provisioning_uri(secret, user, current_app.config["MONITOR_2FA_ISSUER"])
     return render_template("two_step/settings.html", enabled=False, secret=secret,
                            qr=two_factor.qr_svg(uri), form=CodeForm())
@@ -104,14 +104,14 @@ def confirm():
         flash(_("Please type the code your app shows."), "error")
         return redirect(url_for(".settings"))
     try:
-        codes = two_factor.confirm_enrolment(db.session, user, session.get(flow.ENROLLING, ""),
+        codes = two_factor.confirm_enrolment(db.session, user, session.get(sign_in.ENROLLING, ""),
                                              form.code.data, base_url=_base_url())
     except TwoFactorError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for(".settings"))
     db.session.commit()
-    flow.finish(user, "")  # a new session id after the second factor
+    sign_in.finish(user, "")  # a new session id after the second factor
     # Shown once, in this answer only (never stored in the session or a redirect).
     return render_template("two_step/recovery_codes.html", codes=codes)
 
