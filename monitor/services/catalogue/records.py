@@ -60,6 +60,8 @@ from .queries import (
     plan_states,
     plan_themes,
 )
+from .formats.common import clean_code, resolved_states, split_state_list
+from .states import code_of, split_names
 from .upr_formats import CODE_RE, normalise_text
 
 __all__ = [
@@ -82,13 +84,16 @@ _MAX_LENGTHS = {
     "document": 60,
     "themes": 1000,
     "responsible_bodies": 1000,
+    "sdgs": 1000,
+    "affected_persons": 1000,
 }
 _TITLE_MAX = 300
 
 #: Recommendation fields an import or the edit form may change, in display order.
 RECOMMENDATION_FIELDS = (
     "code", "text_en", "text_ar", "text_ckb", "recommending_states", "response", "cycle",
-    "session", "document", "themes", "responsible_bodies", "file_id",
+    "session", "document", "themes", "sdgs", "affected_persons", "responsible_bodies",
+    "file_id",
 )
 
 
@@ -111,6 +116,8 @@ class CatalogueError(Exception):
 def _refresh_keys(rec: Recommendation) -> None:
     rec.sort_key = sort_key_for(rec.code, rec.text_en or rec.text_ar or rec.text_ckb)
     rec.match_key = compute_match_key(rec.text_en, rec.recommending_states)
+    codes = [code_of(name) for name in split_names(rec.recommending_states)]
+    rec.state_codes = codes or None
 
 
 def _clean(value: Any) -> Any:
@@ -441,7 +448,8 @@ def field_labels() -> dict[str, str]:
         "code": _("code"), "text_en": _("English text"), "text_ar": _("Arabic text"),
         "text_ckb": _("Sorani text"), "recommending_states": _("recommending State"),
         "response": _("response"), "cycle": _("cycle"), "session": _("session"),
-        "document": _("document"), "themes": _("themes"),
+        "document": _("document"), "themes": _("themes"), "sdgs": _("SDGs"),
+        "affected_persons": _("affected persons"),
         "responsible_bodies": _("responsible bodies"), "file_id": _("file"),
     }
 
@@ -456,7 +464,8 @@ def _validate_recommendation(session: Session, plan: Plan, values: dict[str, Any
                 "The code %(code)s is not a paragraph number such as 127.1 or 127.27.1.",
                 code=code), "code")
         clash = session.scalar(sa.select(Recommendation.id).where(
-            Recommendation.plan_id == plan.id, Recommendation.code == code))
+            Recommendation.plan_id == plan.id, Recommendation.code == code,
+            *_same_document(values.get("document"))).limit(1))
         if clash is not None and (rec is None or clash != rec.id):
             raise CatalogueError(
                 _("Another recommendation of this plan already has the code %(code)s.",
@@ -467,7 +476,8 @@ def _validate_recommendation(session: Session, plan: Plan, values: dict[str, Any
     if not values.get("recommending_states"):
         raise CatalogueError(_("Give the recommending State."), "recommending_states")
     if values.get("response") not in (None, *RESPONSES):
-        raise CatalogueError(_("Choose a response: supported or noted."), "response")
+        raise CatalogueError(_("Choose a response: supported, noted or partially "
+                               "supported."), "response")
     for name, limit in _MAX_LENGTHS.items():
         _check_length(name, values.get(name), limit, labels[name])
     key = compute_match_key(values.get("text_en"), values.get("recommending_states"))
@@ -483,10 +493,25 @@ def _validate_recommendation(session: Session, plan: Plan, values: dict[str, Any
                 "and recommending State.", code=other.code or _("without code")), "text_en")
 
 
+def _same_document(document: str | None) -> list[sa.ColumnElement[bool]]:
+    """Codes are unique per source document; a recommendation without one clashes with
+    any document's."""
+    if not document:
+        return []
+    return [sa.or_(Recommendation.document.is_(None), Recommendation.document == document)]
+
+
 def _recommendation_values(values: dict[str, Any]) -> dict[str, Any]:
     out = {name: _clean(value) for name, value in values.items()}
-    if "themes" in values:
-        out["themes"] = join_themes(values["themes"])
+    for name in ("themes", "sdgs", "affected_persons"):
+        if name in values:
+            out[name] = join_themes(values[name])
+    if out.get("code"):
+        out["code"] = clean_code(out["code"])
+    if out.get("recommending_states"):
+        # Stored under the UN's names, in order ("UK; France" → "United Kingdom of …").
+        out["recommending_states"] = resolved_states(split_state_list(
+            out["recommending_states"]))[0] or None
     return out
 
 
@@ -497,6 +522,8 @@ def create_recommendation(session: Session, plan: Plan, *, text_en: str | None =
                           session_number: str | None = None, document: str | None = None,
                           themes: Iterable[str] | str | None = None,
                           responsible_bodies: str | None = None,
+                          sdgs: Iterable[str] | str | None = None,
+                          affected_persons: Iterable[str] | str | None = None,
                           file: RecommendationFile | int | None = None,
                           actor_id: int | None = None) -> Recommendation:
     """Add one recommendation (the UPR `session` is `session_number` here, beside the
@@ -505,7 +532,7 @@ def create_recommendation(session: Session, plan: Plan, *, text_en: str | None =
         code=code, text_en=text_en, text_ar=text_ar, text_ckb=text_ckb,
         recommending_states=recommending_states, response=response, cycle=cycle,
         session=session_number, document=document, themes=themes,
-        responsible_bodies=responsible_bodies,
+        responsible_bodies=responsible_bodies, sdgs=sdgs, affected_persons=affected_persons,
     ))
     _validate_recommendation(session, plan, values, None)
     rf = _plan_file(session, plan, file)

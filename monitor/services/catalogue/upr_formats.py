@@ -8,6 +8,7 @@ by their content (never by the file name); each format is a module of
 1. **monitor's template** (CSV or XLSX): ``formats.template``.
 2. **UPR Info database export**: ``formats.upr_info``.
 3. **UN numbered list**: ``formats.numbered_list``.
+4. **The UN report's text copied from its PDF**: ``formats.pdf_text``.
 
 Validation (each problem is a :class:`Rejection` and the row is left out):
 empty text, empty recommending State, unknown response value, missing code
@@ -50,6 +51,7 @@ from .formats.numbered_list import (
     is_numbered_list,
     split_state,
 )
+from .formats.pdf_text import looks_like_pdf_text, parse_pdf_text
 from .formats.template import (
     TEMPLATE_EXAMPLE,
     TEMPLATE_HEADER,
@@ -129,6 +131,9 @@ def parse_recommendations(
         return _parse_table(table, state_under_review)
 
     text, encoding = decode_text(data, max_bytes=max_bytes)
+    if looks_like_pdf_text(text.split("\n")[:200]):
+        lines = list(enumerate(text.split("\n"), start=1))
+        return parse_pdf_text(lines, encoding)
     if is_numbered_list(text):
         lines = [(i, line.strip()) for i, line in enumerate(text.split("\n"), start=1)]
         return _parse_numbered_lines(lines, encoding)
