@@ -32,7 +32,14 @@ from .records import (
     _refresh_keys,
     field_labels,
 )
-from .upr_formats import RecommendationRow, Rejection, normalise_text, parse_recommendations
+from .upr_formats import (
+    RecommendationRow,
+    Rejection,
+    match_text,
+    normalise_state,
+    normalise_text,
+    parse_recommendations,
+)
 
 
 @dataclass
@@ -191,10 +198,13 @@ def _length_rejections(row: RecommendationRow, values: dict[str, Any]) -> list[R
     return out
 
 
-def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> ImportPreview:
+def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
+                   confirmed: bool | set[int] = False) -> ImportPreview:
     """Parse `data` and work out, row by row, what importing it into `plan` would do.
     Nothing is written. File-level problems (unreadable file, unknown header, missing
-    columns, too large) raise `CatalogueError`; row problems are in `.rejected`."""
+    columns, too large) raise `CatalogueError`; row problems are in `.rejected`.
+    `confirmed`: the rows (numbers; True: all) whose possible match the coordinator
+    confirmed (see `matching`)."""
     check_import_size(len(data))
     try:
         parsed = parse_recommendations(data, filename, state_under_review=_state_under_review(),
@@ -255,6 +265,9 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
         candidates = [rec for rec in index.key(row) if rec.id not in claimed]
         if not candidates:
             candidates = [rec for rec in index.text(row) if rec.id not in claimed]
+        if not candidates and not row.code:
+            # Split from a recommendation another row of this file matched already.
+            candidates = index.key(row) or index.text(row)
         if row.code:
             target = index.code(row)
             if target is None:
@@ -286,13 +299,23 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
                 "recommendation.", row=n)))
             continue
 
+        # Codeless rows may be parts of one recommendation: claimed ones count too.
+        possible = index.possible(row, set() if not row.code else claimed) \
+            if target is None else None
+        if possible is not None and (confirmed is True or (
+                confirmed and n in confirmed)):
+            # The coordinator confirmed the possible match: the row is that recommendation.
+            target, keep_wording, possible = possible, True, None
+            if target.id in claimed and not row.code:
+                preview.unchanged.append(ImportItem(row=row, recommendation_id=target.id,
+                                                    code=target.code))
+                continue
         if target is None:
             if not values.get("cycle") and plan.default_cycle:
                 values["cycle"] = plan.default_cycle
             item = ImportItem(row=row, code=row.code,
                               changes={name: (None, value) for name, value in values.items()
                                        if value is not None})
-            possible = index.possible(row, claimed)
             if possible is not None:
                 item.possible_match = possible.id
                 item.possible_code = possible.code
@@ -306,6 +329,8 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
             value, old = values[name], getattr(target, name)
             if keep_wording and name in ("text_en", "recommending_states"):
                 continue  # the same once normalised: keep the stored wording
+            if parsed.format != "template" and _same_wording(name, old, value):
+                continue  # sources print the same text differently: no flip-flop
             if old != value:
                 changes[name] = (old, value)
         item = ImportItem(row=row, recommendation_id=target.id, changes=changes,
@@ -314,6 +339,16 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
 
     preview.rejected.sort(key=lambda r: r.row_number)
     return preview
+
+
+def _same_wording(name: str, old: Any, new: Any) -> bool:
+    """The same text or States as another document prints them ("non-refoulement",
+    "nonrefoulement"): an import from an outside document leaves the stored wording."""
+    if name == "text_en":
+        return bool(old) and match_text(old) == match_text(new)
+    if name == "recommending_states":
+        return bool(old) and normalise_state(old) == normalise_state(new)
+    return False
 
 
 def _arabic_edition_row(preview: ImportPreview, index: matching.Index,

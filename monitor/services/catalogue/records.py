@@ -49,7 +49,9 @@ from ...models import (
     utcnow,
 )
 from .. import audit
+from .formats.common import clean_code, resolved_states, split_state_list
 from .keys import LANGS, compute_match_key, join_themes, sort_key_for, split_themes
+
 # Read through records by the catalogue's pages and outreach (the read side lives apart).
 from .queries import (
     RecommendationFilter,
@@ -60,7 +62,6 @@ from .queries import (
     plan_states,
     plan_themes,
 )
-from .formats.common import clean_code, resolved_states, split_state_list
 from .states import code_of, split_names
 from .upr_formats import CODE_RE, normalise_text
 
@@ -137,7 +138,8 @@ def _check_length(name: str, value: str | None, limit: int, label: str) -> None:
 # --- plans -------------------------------------------------------------------------------
 
 _PLAN_FIELDS = ("slug", "title_ar", "title_ckb", "title_en", "description_ar",
-                "description_ckb", "description_en", "starts_on", "ends_on", "status")
+                "description_ckb", "description_en", "starts_on", "ends_on", "status",
+                "default_cycle")
 
 
 def _snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -216,6 +218,9 @@ def _validate_plan(session: Session, values: dict[str, Any], plan: Plan | None) 
     _validate_titles(values)
     if values.get("status") not in PLAN_STATUSES:
         raise CatalogueError(_("Choose a status: draft, open or closed."), "status")
+    cycle = values.get("default_cycle")
+    if cycle is not None and not (str(cycle).isdigit() and len(str(cycle)) <= 20):
+        raise CatalogueError(_("The UPR cycle is a number, such as 4."), "default_cycle")
     starts, ends = values.get("starts_on"), values.get("ends_on")
     if starts and ends and ends < starts:
         raise CatalogueError(_("The end date is before the start date."), "ends_on")
@@ -226,12 +231,14 @@ def create_plan(session: Session, body: GoverningBody, *, slug: str, title_en: s
                 description_en: str | None = None, description_ar: str | None = None,
                 description_ckb: str | None = None, starts_on: dt.date | None = None,
                 ends_on: dt.date | None = None, status: str = "draft",
-                actor_id: int | None = None) -> Plan:
-    """A new plan of `body`."""
+                default_cycle: str | None = None, actor_id: int | None = None) -> Plan:
+    """A new plan of `body`; `default_cycle` is the UPR cycle given to imported
+    recommendations whose file does not say."""
     values = {name: _clean(value) for name, value in dict(
         slug=slug, title_en=title_en, title_ar=title_ar, title_ckb=title_ckb,
         description_en=description_en, description_ar=description_ar,
         description_ckb=description_ckb, starts_on=starts_on, ends_on=ends_on, status=status,
+        default_cycle=default_cycle,
     ).items()}
     _validate_plan(session, values, None)
     plan = Plan(body_id=body.id, **values)

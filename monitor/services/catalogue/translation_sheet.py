@@ -16,7 +16,6 @@ from .queries import filter_recommendations
 from .records import CatalogueError
 from .upr_formats import Rejection
 
-
 TRANSLATION_HEADER = ["code", "English", "Arabic", "Sorani", "id"]
 _TRANSLATION_COLUMNS = {
     "code": "code", "id": "id",

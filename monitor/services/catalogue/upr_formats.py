@@ -9,6 +9,7 @@ by their content (never by the file name); each format is a module of
 2. **UPR Info database export**: ``formats.upr_info``.
 3. **UN numbered list**: ``formats.numbered_list``.
 4. **The UN report's text copied from its PDF**: ``formats.pdf_text``.
+5. **OHCHR's thematic list / matrix** (.docx): ``formats.ohchr_matrix``.
 
 Validation (each problem is a :class:`Rejection` and the row is left out):
 empty text, empty recommending State, unknown response value, missing code
@@ -51,6 +52,7 @@ from .formats.numbered_list import (
     is_numbered_list,
     split_state,
 )
+from .formats.ohchr_matrix import is_docx, parse_docx_matrix
 from .formats.pdf_text import looks_like_pdf_text, parse_pdf_text
 from .formats.template import (
     TEMPLATE_EXAMPLE,
@@ -122,6 +124,8 @@ def parse_recommendations(
     docstring).  Raises :class:`TabularError` when the file cannot be read or
     its format is not recognised."""
     check_size(data, max_bytes)
+    if is_docx(data):
+        return parse_docx_matrix(data)
     if is_xlsx(data):
         table = read_table(data, filename, max_bytes=max_bytes)
         if table.header and NUMBERED_LINE_RE.match(table.header[0] + " "):

@@ -28,8 +28,14 @@ import re
 
 from flask_babel import gettext as _
 
-from .common import ParsedCatalogue, RecommendationRow, Rejection, Response, _Validator
-from .common import resolved_states
+from .common import (
+    ParsedCatalogue,
+    RecommendationRow,
+    Rejection,
+    Response,
+    _Validator,
+    resolved_states,
+)
 from .state_groups import split_states
 
 _CODE_ALONE = re.compile(r"^(\d{1,4}\.\d{1,4}(?:\.\d{1,4})?)\.?$")

@@ -20,8 +20,8 @@ session               no        Working Group session, e.g. ``20``
 document              no        UN document symbol, e.g. ``A/HRC/28/14``
 text_ar               no        Arabic text
 text_ckb              no        Central Kurdish (Sorani) text
-themes                no        list of themes separated by ``;`` (or by
-                                ``,`` / ``،`` when the cell has no ``;``)
+themes                no        list of themes separated by ``;`` (a comma
+                                stays inside its theme)
 file                  no        title of the recommendation file (cluster)
                                 the recommendation is to be assigned to
 responsible_bodies    no        free text naming the responsible bodies
@@ -145,11 +145,11 @@ def _parse_template(table: Table) -> ParsedCatalogue:
                 cycle=_or_none(cell(cells, "cycle")),
                 session=_or_none(cell(cells, "session")),
                 document=_or_none(cell(cells, "document")),
-                themes=_split_themes(cell(cells, "themes")),
+                themes=_split_list(cell(cells, "themes")),
                 file=_or_none(cell(cells, "file")),
                 responsible_bodies=_or_none(cell(cells, "responsible_bodies")),
-                sdgs=_split_themes(cell(cells, "sdgs")),
-                affected_persons=_split_themes(cell(cells, "affected_persons")),
+                sdgs=_split_list(cell(cells, "sdgs")),
+                affected_persons=_split_list(cell(cells, "affected_persons")),
             )
         )
     return ParsedCatalogue(
@@ -160,6 +160,12 @@ def _parse_template(table: Table) -> ParsedCatalogue:
         encoding=table.encoding,
     )
 
+
+
+def _split_list(cell: str) -> list[str]:
+    """A list cell as monitor's export writes it: items separated by ";" (or one per line).
+    A comma stays inside its item ("Economic, social & cultural rights")."""
+    return _split_themes(cell.replace("\n", ";") + (";" if cell.strip() else ""))
 
 
 def template_csv() -> bytes:
