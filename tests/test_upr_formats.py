@@ -326,7 +326,8 @@ def test_optional_template_columns_and_cp1256():
     assert first.text_ckb is None and first.cycle is None
     assert first.themes == ["Torture", "Detention, prisons"]
     assert first.file == "Justice" and first.responsible_bodies == "Ministry of Justice"
-    assert second.themes == ["Torture", "Enforced disappearances"]
+    # a comma stays inside its theme ("Economic, social & cultural rights"): ";" separates
+    assert second.themes == ["Torture, Enforced disappearances"]
     assert second.text_ar is None and second.file is None
 
 

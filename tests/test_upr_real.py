@@ -309,3 +309,62 @@ def test_the_coordinator_makes_files_from_themes_in_the_web_after_a_preview(app,
     assert response.status_code == 302
     assert all(r.file_id for r in recs(plan))
     assert client.post("/plans/slovenia/files-from-themes").status_code == 400  # no CSRF
+
+
+# --- findings 7 and 8: a researcher's variant of UPR Info's export; encodings; .xls --------
+
+VARIANT = [["To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org", "Response",
+            "Action", "Issue", "Session"],
+           ["Iraq", "Asia", "", "Ensure the rights of migrants (and minorities)",
+            "Bosnia & Herzegovina", "EEG", "", "Accepted", "4", "Migrants", "7"],
+           ["Iraq", "Asia", "", "Consider ratifying the Convention — donât forget",
+            "Côte d’Ivoire", "Africa", "", "Noted", "5", "", "7"],
+           ["Chile", "GRULAC", "", "Other", "Peru", "", "", "Noted", "", "", "7"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "mac_roman"])
+def test_a_researchers_variant_of_upr_infos_export_is_recognised_in_any_encoding(encoding):
+    text = "\r".join(",".join(f'"{cell}"' for cell in row) for row in VARIANT)  # CR line ends
+    if encoding == "mac_roman":
+        text = text.replace("—", "-").replace("â", "a")
+    result = parse_recommendations(text.encode(encoding), "variant.csv")
+    assert (result.format, result.skipped) == ("upr_info", 1)
+    assert [(r.recommending_state, r.state_codes, r.response) for r in result.rows] == [
+        ("Bosnia and Herzegovina", ["BA"], "supported"), ("Côte d'Ivoire", ["CI"], "noted")]
+    assert result.rows[1].text_en.startswith("Consider ratifying")
+
+
+def test_arabic_text_in_windows_1256_is_still_read_as_arabic():
+    data = "code,text_en,recommending_state,response,text_ar\n1.1,Do,Chile,noted,صادق\n"
+    result = parse_recommendations(data.encode("cp1256"), "t.csv")
+    assert result.encoding == "cp1256" and result.rows[0].text_ar == "صادق"
+
+
+def test_an_unknown_header_says_which_formats_were_tried_and_what_it_looked_like():
+    from monitor.services.tabular import TabularError
+
+    with pytest.raises(TabularError) as info:
+        parse_recommendations(b"Country,Paragraph,Wording\nChile,1,x\n", "x.csv")
+    message = info.value.message
+    assert "Country, Paragraph, Wording" in message
+    assert "UPR Info" in message and "numbered list" in message and "OHCHR" in message
+
+
+def test_upr_infos_export_as_an_xls_workbook_is_read():
+    xlwt = pytest.importorskip("xlwt", reason="xlwt writes the .xls workbook of this test")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sheet1")
+    header = ["SuR", "Rgrp", "Org", "Recommendation", "RS", "Rgrp", "Org", "Response",
+              "Action", "Issue", "Session"]
+    rows = [header, ["Iraq", "Asia", "", "Abolish the death penalty", "Germany", "WEOG", "",
+                     "Noted", 5, "Death penalty", 7],
+            ["Jordan", "Asia", "", "Other", "France", "", "", "Accepted", 4, "", 7]]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    result = parse_recommendations(out.getvalue(), "export.xls")
+    assert (result.format, result.skipped, len(result.rows)) == ("upr_info", 1, 1)
+    assert (result.rows[0].text_en, result.rows[0].session, result.rows[0].cycle) == (
+        "Abolish the death penalty", "7", "1")

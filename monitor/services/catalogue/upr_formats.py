@@ -30,8 +30,10 @@ from ..tabular import (
     TabularError,
     check_size,
     decode_text,
+    is_xls,
     is_xlsx,
     read_table,
+    read_xls,
     table_from_text,
 )
 from .formats.common import (
@@ -84,17 +86,19 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-def _expected_formats_message() -> str:
+def _expected_formats_message(header: list[str], encoding: str) -> str:
+    seen = ", ".join(name for name in header[:12] if name) or _("(empty)")
     return _(
-        "The columns of this file were not recognised. Use one of these formats: "
-        "the monitor template (columns %(template)s), "
-        "a UPR Info database export (columns %(upr_info)s), "
-        "or the UN numbered list (one recommendation per line, such as "
-        "“127.1 Text of the recommendation (State);”).",
+        "The columns of this file were not recognised. Its header is: %(header)s (%(encoding)s). "
+        "These formats were tried: the monitor template (columns %(template)s); "
+        "a UPR Info database export (columns %(upr_info)s, or To, Text, From, Response); "
+        "the UN numbered list (one recommendation per line, such as "
+        "“127.1 Text of the recommendation (State);”); the UN report's text copied from "
+        "its PDF; OHCHR's thematic list (.docx).",
+        header=seen[:300], encoding=encoding or "?",
         template=", ".join(TEMPLATE_HEADER),
         upr_info=", ".join(UPR_INFO_HEADER),
     )
-
 
 
 def _parse_table(table: Table, state_under_review: str) -> ParsedCatalogue:
@@ -110,7 +114,7 @@ def _parse_table(table: Table, state_under_review: str) -> ParsedCatalogue:
                 columns=", ".join(UPR_INFO_HEADER),
             )
         )
-    raise TabularError(_expected_formats_message())
+    raise TabularError(_expected_formats_message(table.header, table.encoding))
 
 
 def parse_recommendations(
@@ -126,6 +130,8 @@ def parse_recommendations(
     check_size(data, max_bytes)
     if is_docx(data):
         return parse_docx_matrix(data)
+    if is_xls(data):
+        return _parse_table(read_xls(data, max_bytes=max_bytes), state_under_review)
     if is_xlsx(data):
         table = read_table(data, filename, max_bytes=max_bytes)
         if table.header and NUMBERED_LINE_RE.match(table.header[0] + " "):
