@@ -368,3 +368,29 @@ def test_upr_infos_export_as_an_xls_workbook_is_read():
     assert (result.format, result.skipped, len(result.rows)) == ("upr_info", 1, 1)
     assert (result.rows[0].text_en, result.rows[0].session, result.rows[0].cycle) == (
         "Abolish the death penalty", "7", "1")
+
+
+# --- finding 9: the report's Arabic edition ------------------------------------------------
+
+def test_the_arabic_edition_fills_the_arabic_text_by_code_and_changes_nothing_else(app):
+    plan = make.plan(files=0)
+    do_import(plan, SLOVENIA_DOCX)
+    before = {r.code: (r.text_en, r.recommending_states, r.response, r.themes)
+              for r in recs(plan)}
+    arabic = ("١٢١-١ التصديق على الاتفاقية الدولية لحماية جميع الأشخاص من الاختفاء القسري "
+              "(فرنسا) (ليتوانيا)؛\n"
+              "121.2 إكمال عملية التصديق على الاتفاقية (أوكرانيا)؛ وزيادة الجهود (سلوفاكيا)؛\n")
+    preview = importing.preview_import(db.session, plan, arabic.encode(), "ar.txt")
+    assert preview.counts() == {"new": 0, "updated": 2, "unchanged": 0, "rejected": 0,
+                                "skipped": 0}
+    assert {f for item in preview.updated for f in item.fields} == {"text_ar"}
+    importing.apply_import(db.session, plan, preview)
+    db.session.commit()
+    stored = {r.code: r for r in recs(plan)}
+    assert stored["121.1"].text_ar.startswith("التصديق على الاتفاقية")
+    assert {r.code: (r.text_en, r.recommending_states, r.response, r.themes)
+            for r in stored.values()} == before
+    unknown = "99.1 توصية (فرنسا)؛\n".encode()
+    refused = importing.preview_import(db.session, plan, unknown, "ar.txt")
+    assert [r.message for r in refused.rejected] == [
+        "Row 1: no recommendation of this plan has the code 99.1."]

@@ -104,6 +104,11 @@ def _index() -> dict[str, str]:
         alpha_2 = getattr(country, "alpha_2", None)
         if alpha_2:
             add(country.name, alpha_2)
+    # The report's Arabic edition names States in Arabic: CLDR's names read them back.
+    for lang in ("ar", "ckb"):
+        for code, name in _territories(lang).items():
+            if len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code):
+                add(name, code)
     return index
 
 

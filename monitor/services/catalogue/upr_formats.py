@@ -36,6 +36,7 @@ from ..tabular import (
     read_xls,
     table_from_text,
 )
+from .formats.arabic_edition import as_arabic_edition, is_arabic, normalise_codes
 from .formats.common import (
     CODE_RE,
     STATE_ALIASES,
@@ -141,6 +142,15 @@ def parse_recommendations(
         return _parse_table(table, state_under_review)
 
     text, encoding = decode_text(data, max_bytes=max_bytes)
+    if is_arabic(text):
+        # The report's Arabic edition: its rows fill the Arabic text (by code).
+        arabic = normalise_codes(text)
+        lines = list(enumerate(arabic.split("\n"), start=1))
+        if looks_like_pdf_text(arabic.split("\n")[:200]):
+            return as_arabic_edition(parse_pdf_text(lines, encoding))
+        if is_numbered_list(arabic):
+            return as_arabic_edition(_parse_numbered_lines(
+                [(n, line.strip()) for n, line in lines], encoding))
     if looks_like_pdf_text(text.split("\n")[:200]):
         lines = list(enumerate(text.split("\n"), start=1))
         return parse_pdf_text(lines, encoding)

@@ -62,7 +62,8 @@ def _strip_end(body: str) -> str:
 def split_states(line: str) -> tuple[str, list[str]] | None:
     """Split ``"text (State) (State);"`` into the text and the States, in order. None when
     the line does not end with a bracket."""
-    body = _strip_end(_FOOTNOTE_RE.sub(")", line.strip()))
+    # The Arabic edition's semicolon ends a recommendation as ";" does.
+    body = _strip_end(_FOOTNOTE_RE.sub(")", line.strip().replace("\u061b", ";")))
     found = _last_group(body)
     if found is None:
         return None
