@@ -27,6 +27,7 @@ from ..access import ensure, requires
 from ..errors import render_error
 from ..extensions import db
 from ..models import (
+    RESPONSES,
     Attachment,
     Evaluation,
     EvaluationRevision,
@@ -37,6 +38,7 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
+from ..services.catalogue import queries as catalogue_queries
 from ..services.evaluation import questionnaire
 from ..services.results import (
     aggregation,
@@ -162,6 +164,12 @@ def dashboard(slug: str, label: str | None = None):
         sort = "code"
     direction = "desc" if request.args.get("dir") == "desc" else "asc"
     rows = sort_rows(result.recommendations, sort, direction)
+    response = request.args.get("response", "")
+    if response in (*RESPONSES, "unknown"):  # the comparison filtered by Iraq's response
+        chosen = catalogue_queries.ids_with_response(db.session, plan, response)
+        rows = [row for row in rows if row.id in chosen]
+    else:
+        response = ""
     page, pages = _page_number(len(rows), PAGE_SIZE)
     page_rows = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     texts = {
@@ -178,6 +186,7 @@ def dashboard(slug: str, label: str | None = None):
         trend=trend, trend_svg=trend_svg, files_svg=files_svg, rows=page_rows, texts=texts,
         files=files, page=page, pages=pages, sort=sort, direction=direction, sorts=SORTS,
         pending=pending, method=charting.method(result.settings), measure_label=_measure_label,
+        response=response,
         threads=threads, form=ActionForm(),
         public_url=url_for("public.results", slug=plan.slug, label=period.label)
         if period.published_at else None,

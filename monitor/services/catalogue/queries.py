@@ -89,6 +89,16 @@ def plan_states(session: Session, plan: Plan) -> list[str]:
     return sorted({name for value in values for name in split_names(value)}, key=str.casefold)
 
 
+def ids_with_response(session: Session, plan: Plan, response: str) -> set[int]:
+    """Ids of the plan's recommendations with this response ("unknown": none recorded)."""
+    query = sa.select(Recommendation.id).where(Recommendation.plan_id == plan.id)
+    if response == "unknown":
+        query = query.where(Recommendation.response.is_(None))
+    else:
+        query = query.where(Recommendation.response == response)
+    return set(session.scalars(query))
+
+
 def active_files(plan: Plan) -> list[RecommendationFile]:
     """The plan's files in use (not retired)."""
     return [f for f in plan.files if f.retired_at is None]
