@@ -331,6 +331,8 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
                 continue  # the same once normalised: keep the stored wording
             if parsed.format != "template" and _same_wording(name, old, value):
                 continue  # sources print the same text differently: no flip-flop
+            if name == "text_en" and row.text_incomplete and old:
+                continue  # words were left over in the PDF: keep the stored text
             if old != value:
                 changes[name] = (old, value)
         item = ImportItem(row=row, recommendation_id=target.id, changes=changes,

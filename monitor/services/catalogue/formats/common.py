@@ -99,6 +99,9 @@ class RecommendationRow:
     state_codes: list[str | None] = field(default_factory=list)
     sdgs: list[str] = field(default_factory=list)
     affected_persons: list[str] = field(default_factory=list)
+    #: Words of the text were left over (report text copied from a PDF): the text does
+    #: not replace a stored one.
+    text_incomplete: bool = False
 
     @property
     def key(self) -> tuple[str, str]:

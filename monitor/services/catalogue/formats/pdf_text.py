@@ -232,7 +232,7 @@ def parse_pdf_text(lines: list[tuple[int, str]], encoding: str) -> ParsedCatalog
         if ok and code_ok:
             rows.append(RecommendationRow(row_number=n, code=code, text_en=text,
                                           recommending_state=state, state_codes=codes,
-                                          response=item.response))
+                                          response=item.response, text_incomplete=bool(extra)))
     for line_number, line in leftovers:
         warnings.append(Rejection(line_number, "text_en", _(
             "Line %(row)d: “%(text)s” is neither a recommendation nor page furniture and was "
