@@ -399,3 +399,48 @@ def test_the_arabic_edition_fills_the_arabic_text_by_code_and_changes_nothing_el
     refused = importing.preview_import(db.session, plan, unknown, "ar.txt")
     assert [r.message for r in refused.rejected] == [
         "Row 1: no recommendation of this plan has the code 99.1."]
+
+
+def _docx(header: list[str], rows: list[list[str]]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=len(header))
+    for cells in [header, *rows]:
+        row = table.add_row()
+        for index, text in enumerate(cells):
+            row.cells[index].text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_second_cycle_ohchr_matrix_with_its_own_columns_and_partial_support():
+    header = ["Recommendation", "Recommending state/s", "Position",
+              "Full list of rights/affected persons"]
+    rows = [["Right or area: 2.1. Acceptance of international norms"] * 4,
+            ["166.6. Ratify OP-CAT (Chile); (Estonia); (Slovenia);", "Chile; Estonia; Slovenia",
+             "Supported/Noted", "- Acceptance of international norms\nAffected persons:\n- women"],
+            ["166.7. Consider ratifying ICPPED;", "Libyan Arab Jamahiriya", "Noted", ""]]
+    result = parse_recommendations(_docx(header, rows), "matrix.docx")
+    assert (result.format, result.rejected) == ("ohchr_matrix", [])
+    first, second = result.rows
+    assert (first.code, first.text_en, first.recommending_state, first.response) == (
+        "166.6", "Ratify OP-CAT", "Chile; Estonia; Slovenia", "partially_supported")
+    assert first.themes == ["Acceptance of international norms"]
+    assert first.affected_persons == ["women"]
+    assert (second.code, second.recommending_state, second.state_codes, second.response) == (
+        "166.7", "Libya", ["LY"], "noted")
+
+
+def test_a_fourth_cycle_thematic_list_with_sdgs_in_their_own_column():
+    header = ["Recommendation and recommending State", "Position of the State under review",
+              "Human rights themes and groups of persons", "Relevant SDGs"]
+    rows = [["Theme: Right to education"] * 4,
+            ["45.12 Ensure inclusive education (Bosnia & Herzegovina) (Viet Nam);", "Supported",
+             "- Right to education\n- Children", "- 4 - QUALITY EDUCATION"]]
+    (row,) = parse_recommendations(_docx(header, rows), "list.docx").rows
+    assert (row.recommending_state, row.state_codes) == ("Bosnia and Herzegovina; Viet Nam",
+                                                         ["BA", "VN"])
+    assert row.themes == ["Right to education", "Children"]
+    assert row.sdgs == ["4 - QUALITY EDUCATION"]
