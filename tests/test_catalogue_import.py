@@ -610,3 +610,20 @@ def test_another_bodys_coordinator_cannot_import_into_the_plan(app, client):
     assert client.get("/plans/theirs/export.csv").status_code == 404
     assert client.post("/plans/theirs/import/apply").status_code in (400, 404)
     assert recs(plan) and len(recs(plan)) == 6
+
+
+def test_possible_matches_are_shown_and_the_coordinator_confirms_them_in_the_web(
+        app, coordinator_client):
+    client, plan = coordinator_client
+    do_import(plan, shared_data("upr-real/iraq-cycle1-A-HRC-14-14-numbered.txt").read_bytes(),
+              "list.txt")
+    url = f"/plans/{plan.slug}/import"
+    data = shared_data("upr-real/upr-info-export-iraq-session07.csv").read_bytes()
+    page = upload(client, url, data, "export.csv").get_data(as_text=True)
+    assert "Possible match" in page and ">82.3<" in page
+    assert 'name="confirm_matches"' in page
+    token = next(Path(app.config["MONITOR_IMPORT_DIR"]).glob("*.bin")).stem
+    response = post_form(client, url + "/apply", {"token": token, "confirm_matches": "y"},
+                         page=url)
+    assert response.status_code == 302
+    assert len(recs(plan)) == 176  # confirmed: no new recommendation
