@@ -1,9 +1,10 @@
 """The catalogue: plans, reporting periods, recommendation files and recommendations.
 
-Managed by the coordinator of the plan's governing body, and imported from the three UPR
-formats that `services.catalogue.upr_formats` parses (monitor's template, UPR Info's export, the UN
-report's numbered list) by `services.catalogue.importing`; `exporting` and
-`translation_sheet` write it out, `queries` reads it.
+Managed by the coordinator of the plan's governing body, and imported from the UPR
+documents that `services.catalogue.upr_formats` recognises (monitor's template, OHCHR's
+thematic list, the UN report as PDF text or numbered list, UPR Info's export) by
+`services.catalogue.importing` (matching: `matching`); `exporting` and `translation_sheet`
+write it out, `queries` reads it, `files_from_themes` groups it.
 
 Rules that the rest of monitor relies on:
 
