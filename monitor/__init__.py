@@ -121,6 +121,9 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, catalogue_bp, outreach_bp, outreach_public_bp, enrolment_bp,
                evaluation_bp, reports_bp, api_bp):
         app.register_blueprint(bp)
+    from .catalogue.themes import bp as catalogue_themes_bp
+
+    app.register_blueprint(catalogue_themes_bp)
 
     from .audit.routes import bp as audit_bp
 

@@ -249,6 +249,8 @@ class World:
                     setattr(rec, f"text_{lang}", f"{words} recommendation {rec.code} {lang}")
                 rec.themes = f"{words} theme"
                 rec.responsible_bodies = f"{words} ministry"
+                rec.sdgs = f"{words} goal"
+                rec.affected_persons = f"{words} persons"
         self.period, self.previous = self.plan.periods[-1], self.plan.periods[0]
         self.file = self.plan.files[0]
         self.rec, self.fresh_rec, self.draft_rec = self.file.recommendations[:3]

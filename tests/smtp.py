@@ -14,12 +14,10 @@ The `smtp_server` fixture (tests/conftest.py) starts one and points the app's MA
 """
 from __future__ import annotations
 
-import time
-
 import email
 import email.policy
-import time
 import re
+import time
 import threading
 from email.message import Message
 

@@ -407,7 +407,7 @@ FREE_TEXT = {
                             "description_ckb", "description_en"},
     "file_choice": {"reason"},
     "recommendation": {"text_ar", "text_ckb", "text_en", "recommending_states", "themes",
-                       "responsible_bodies"},
+                       "responsible_bodies", "sdgs", "affected_persons"},
     "reply_message": {"body"},
     "official_progress": {"source"},
     "attachment": {"display_name"},
@@ -418,7 +418,7 @@ FREE_TEXT = {
 NOT_FREE_TEXT = {
     "governing_body": {"slug", "contact_email"},
     "organization": {"email", "preferred_language"},
-    "plan": {"slug", "status"},
+    "plan": {"slug", "status", "default_cycle"},
     "user_account": {"email", "password_hash", "role", "language"},
     "audit_event": {"action", "object_type", "request_id"},
     "evaluator_invitation": {"email", "nonce", "status"},

@@ -132,12 +132,13 @@ def test_upr_info_after_the_template_adds_themes_instead_of_duplicating(app):
     do_import(plan, shared_data(TEMPLATE_FILE).read_bytes())
     preview = importing.preview_import(db.session, plan, shared_data(UPR_INFO_FILE).read_bytes(),
                                      "u.csv")
-    # 240 rows match on normalised text and State: 11 only through the State's UN name
+    # 241 rows match on the text key and State: 11 only through the State's UN name
     # ("United States" is "United States of America"), 9 only by leaving aside the
-    # punctuation the sources disagree on (the UN's `honour"` for `"honour"`); 2 are
-    # attributed to another State in the UN's report.
-    assert preview.counts()["updated"] + preview.counts()["unchanged"] == 240
-    assert preview.counts()["new"] == 2
+    # punctuation the sources disagree on (the UN's `honour"` for `"honour"`), Paraguay's
+    # "Ratify the Optional Protocol to CAT" as the start of the template's text; Togo's,
+    # the same joint recommendation, is by another State in the template.
+    assert preview.counts()["updated"] + preview.counts()["unchanged"] == 241
+    assert preview.counts()["new"] == 1
     assert {f for item in preview.updated for f in item.fields} <= {"themes"}
     assert all(item.code for item in preview.updated)  # matched to coded recommendations
 
@@ -153,8 +154,13 @@ def test_the_numbered_list_imports_with_response_unknown_and_keeps_known_respons
     plan = empty_plan()
     do_import(plan, shared_data(TEMPLATE_FILE).read_bytes())
     again = importing.preview_import(db.session, plan, data, "list.txt")
-    assert again.counts() == {"new": 0, "updated": 0, "unchanged": 241, "rejected": 0,
+    # 127.19, "Ratify the Optional Protocol to CAT (Togo)," by Paraguay in the template, is
+    # read from the list as the joint recommendation it is: by Togo and Paraguay.
+    assert again.counts() == {"new": 0, "updated": 1, "unchanged": 240, "rejected": 0,
                               "skipped": 0}
+    (item,) = again.updated
+    assert item.code == "127.19" and item.changes["recommending_states"] == (
+        "Paraguay", "Togo; Paraguay")
     assert Counter(r.response for r in recs(plan)) == {"supported": 175, "noted": 66}
 
 
@@ -299,8 +305,8 @@ BAD_ROWS = {
                         "Row 3: the code 127.1 already appears in row 2."),
     "empty text": (["127.2", "", "Peru", "noted"], "text_en",
                    "Row 3: the recommendation text is empty."),
-    "unknown response": (["127.2", "Text", "Peru", "rejected"], "response",
-                         "Row 3: the response rejected is not recognised"),
+    "unknown response": (["127.2", "Text", "Peru", "maybe"], "response",
+                         "Row 3: the response maybe is not recognised"),
     "malformed code": (["127.x", "Text", "Peru", "noted"], "code", "127.x"),
 }
 
@@ -604,3 +610,20 @@ def test_another_bodys_coordinator_cannot_import_into_the_plan(app, client):
     assert client.get("/plans/theirs/export.csv").status_code == 404
     assert client.post("/plans/theirs/import/apply").status_code in (400, 404)
     assert recs(plan) and len(recs(plan)) == 6
+
+
+def test_possible_matches_are_shown_and_the_coordinator_confirms_them_in_the_web(
+        app, coordinator_client):
+    client, plan = coordinator_client
+    do_import(plan, shared_data("upr-real/iraq-cycle1-A-HRC-14-14-numbered.txt").read_bytes(),
+              "list.txt")
+    url = f"/plans/{plan.slug}/import"
+    data = shared_data("upr-real/upr-info-export-iraq-session07.csv").read_bytes()
+    page = upload(client, url, data, "export.csv").get_data(as_text=True)
+    assert "Possible match" in page and ">82.3<" in page
+    assert 'name="confirm_matches"' in page
+    token = next(Path(app.config["MONITOR_IMPORT_DIR"]).glob("*.bin")).stem
+    response = post_form(client, url + "/apply", {"token": token, "confirm_matches": "y"},
+                         page=url)
+    assert response.status_code == 302
+    assert len(recs(plan)) == 176  # confirmed: no new recommendation

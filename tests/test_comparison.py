@@ -459,3 +459,20 @@ def test_the_drill_down_shows_the_official_entry(known, client):
     official = page.split('id="official-title"')[1].split('id="independent-title"')[0]
     assert "75" in official and "Largely implemented" in official and "Annual report" in official
     assert "+50.0" in page
+
+
+def test_the_comparison_filters_by_the_response_partial_support_included(known, client):
+    recs = {r.code: r for r in db.session.scalars(sa.select(Recommendation).where(
+        Recommendation.plan_id == known["plan"].id))}
+    recs["139.2"].response = "partially_supported"
+    recs["139.5"].response = "noted"
+    db.session.commit()
+    login(client, known["coordinator"].email)
+    base = "/reports/krg/comparison?period=2023&lang=en"
+    page = client.get(base + "&response=partially_supported").get_data(as_text=True)
+    assert _codes_in_table(page) == ["139.2"]
+    assert '<option value="partially_supported" selected>Partially supported</option>' in page
+    assert _codes_in_table(client.get(base + "&response=noted").get_data(as_text=True)) == [
+        "139.5"]
+    everything = _codes_in_table(client.get(base + "&response=bogus").get_data(as_text=True))
+    assert len(everything) == 7

@@ -74,6 +74,12 @@ def test_the_cli_imports_the_other_real_form_and_lists_every_unsupported_row(app
     assert "geopoint" in result.output and "deviceid" in result.output
     assert f"Imported {len(expected.imported)} question(s) into version 2" in result.output
     assert current_questionnaire(db.session, s.plan).version == 2
+    # the same form again: nothing changed, not an error; the languages warned once
+    again = runner.invoke(args=["questionnaire", "import", "--plan", s.plan.slug, str(path)])
+    assert again.exit_code == 0, again.output
+    assert "Nothing changed" in again.output
+    assert again.output.count("were not imported") <= 1
+    assert current_questionnaire(db.session, s.plan).version == 2
 
 
 def test_the_default_questionnaire_exported_as_xlsform_imports_back_unchanged(app):
@@ -179,3 +185,33 @@ def test_ngos_may_read_and_download_but_not_import(app):
     db.session.commit()
     assert client_for(app, other).get(
         f"/evaluations/questionnaire/{s.plan.slug}").status_code == 404
+
+
+# --- XLSForms from the field: spellings pyxform accepts ------------------------------------
+
+def test_every_label_spelling_of_the_xlsform_spec_is_read():
+    from support import xlsform
+
+    from monitor.services.evaluation.xlsform import import_xlsform as read
+
+    survey = [
+        ["type", "name", "label:English", "label::Arabic (ar)", "label::کوردی", "bind::relevant",
+         "constraint", "required_message::English (en)", "hint:Arabic"],
+        ["select one from yesno", "q1", "Works?", "هل يعمل؟", "کار دەکات؟", "", "", "", "تلميح"],
+        ["SELECT ALL THAT APPLY FROM yesno", "q2", "Which?", "أيها؟", "کامیان؟",
+         "${q1} = 'yes'", "", "", ""],
+        ["integer", "q3", "How many?", "كم؟", "چەند؟", "", ". >= 0", "Required!", ""],
+    ]
+    choices = [["list_name", "name", "label:English", "label:Arabic"],
+               ["yesno", "yes", "Yes", "نعم"], ["yesno", "no", "No", "لا"]]
+    result = read(xlsform(survey, choices), base={"questions": [], "groups": []})
+    assert result.ok and result.imported == ["q1", "q2", "q3"]
+    q1, q2, q3 = result.definition["questions"]
+    assert q1["label"] == {"en": "Works?", "ar": "هل يعمل؟", "ckb": "کار دەکات؟"}
+    assert q1["hint"] == {"ar": "تلميح"} and q1["type"] == "select_one"
+    assert q2["type"] == "select_multiple"
+    assert q2["choices"][0]["label"] == {"en": "Yes", "ar": "نعم"}
+    assert q3["min"] == 0
+    reasons = {(w.row_number, w.name): w.reason for w in result.warnings}
+    assert "${q1} = 'yes'" in reasons[(3, "q2")]  # relevance reported by row
+    assert "not imported" in reasons[(4, "q3")]  # the required message too

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -121,6 +122,7 @@ class RecommendationForm(FlaskForm):
                                       validators=[DataRequired(), Length(max=500)])
     response = SelectField(_l("Response"), choices=[
         SelectChoice("", _l("Response unknown")), SelectChoice("supported", _l("Supported")),
+        SelectChoice("partially_supported", _l("Partially supported")),
         SelectChoice("noted", _l("Noted"))])
     cycle = StringField(_l("UPR cycle"), filters=[_strip], validators=[Optional(), Length(max=20)])
     upr_session = StringField(_l("Session"), filters=[_strip],
@@ -140,6 +142,8 @@ class UploadForm(FlaskForm):
 
 class ApplyImportForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
+    #: Rows named as a possible match are matched to it (otherwise they stay new).
+    confirm_matches = BooleanField(_l("Treat each possible match as the same recommendation"))
 
 
 class AssignForm(FlaskForm):

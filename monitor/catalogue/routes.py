@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import ensure, in_scope, may, plans_for, requires
 from ..extensions import db
+from ..i18n import current_language
 from ..models import (
     GoverningBody,
     Plan,
@@ -34,7 +35,7 @@ from ..models import (
     RecommendationFile,
     ReportingPeriod,
 )
-from ..services.catalogue import exporting, importing
+from ..services.catalogue import exporting, importing, states
 from ..services.catalogue import records as service
 from ..services.catalogue import translation_sheet as translations_service
 from ..services.catalogue.records import CatalogueError, RecommendationFilter
@@ -54,6 +55,17 @@ from .forms import (
 )
 
 bp = Blueprint("catalogue", __name__, url_prefix="/plans")
+
+
+@bp.app_template_global("recommending_states")
+def _recommending_states(rec: Recommendation) -> str:
+    """A recommendation's States in the page's language (CLDR's names in ar and ckb)."""
+    return states.display_list(rec.recommending_states, rec.state_codes, current_language())
+
+
+@bp.app_template_global("state_name")
+def _state_name(name: str) -> str:
+    return states.display_name(name, states.code_of(name), current_language())
 
 #: The titles and descriptions of plans and files, in the three languages.
 _TEXT_FIELDS = ("title_ar", "title_ckb", "title_en", "description_ar", "description_ckb",
@@ -552,7 +564,8 @@ def apply_import(slug: str):
         data, filename = importing.load_staged(_import_dir(), token, plan_id=plan.id,
                                              user_id=current_user.id)
         # The catalogue may have changed since the preview: work it out again.
-        preview = importing.preview_import(db.session, plan, data, filename)
+        preview = importing.preview_import(db.session, plan, data, filename,
+                                           confirmed=bool(form.confirm_matches.data))
         if not preview.ok:
             db.session.rollback()
             flash(_("The catalogue changed since the preview and some rows are now rejected. "

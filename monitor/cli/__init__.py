@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import catalogue, core, evaluations, invitations, operations, reports, users
+from . import (
+    catalogue,
+    core,
+    deployment,
+    evaluations,
+    invitations,
+    operations,
+    reports,
+    users,
+)
 
 
 def register(app: Flask) -> None:
-    for module in (core, catalogue, invitations, evaluations, reports, operations, users):
+    for module in (core, catalogue, deployment, invitations, evaluations, reports, operations,
+                   users):
         module.register(app)

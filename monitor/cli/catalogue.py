@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..services.catalogue import exporting, importing
+from ..services.catalogue import files_from_themes as themes_files
 from ..services.catalogue import records as service
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
 from .lookups import plan_by_slug
@@ -37,6 +38,12 @@ def _echo_preview(preview: importing.ImportPreview, verbose: bool) -> None:
                  "Rejected: %(rejected)d · Skipped: %(skipped)d", **counts))
     if preview.skipped_reason:
         click.echo(preview.skipped_reason)
+    for warning in preview.warnings:
+        click.echo("  ? " + warning.message, err=True)
+    for item in preview.possible_matches:
+        click.echo("  ≈ " + _("row %(row)d: possible match with %(code)s (confirm with "
+                              "--confirm-matches)", row=item.row.row_number,
+                              code=item.possible_code or _("without code")))
     if preview.ignored_columns:
         click.echo(_("Ignored columns: %(columns)s",
                      columns=", ".join(preview.ignored_columns)))
@@ -56,16 +63,20 @@ def _echo_preview(preview: importing.ImportPreview, verbose: bool) -> None:
 @click.option("--plan", "plan_slug", required=True, help="Short name (slug) of the plan.")
 @click.option("--yes", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--verbose", is_flag=True, help="List every updated row.")
+@click.option("--confirm-matches", is_flag=True,
+              help="Treat each possible match as the same recommendation.")
 @_LANG
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(plan_slug: str, yes: bool, verbose: bool, lang: str, path: Path) -> None:
+def import_command(plan_slug: str, yes: bool, verbose: bool, confirm_matches: bool, lang: str,
+                   path: Path) -> None:
     """Import recommendations from FILE (monitor's template as CSV or XLSX, a UPR Info
     export, or the UN report's numbered list): shows a preview, then asks to apply it."""
     with force_locale(lang):
         plan = plan_by_slug(plan_slug)
         try:
             importing.check_import_size(path.stat().st_size)  # before reading it
-            preview = importing.preview_import(db.session, plan, path.read_bytes(), path.name)
+            preview = importing.preview_import(db.session, plan, path.read_bytes(), path.name,
+                                               confirmed=confirm_matches)
         except service.CatalogueError as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from None
@@ -89,6 +100,33 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, lang: str, path: Pa
         click.echo(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.",
                      new=counts["new"], updated=counts["updated"],
                      unchanged=counts["unchanged"]))
+
+
+@catalogue.command("files-from-themes")
+@click.option("--plan", "plan_slug", required=True, help="Short name (slug) of the plan.")
+@click.option("--yes", is_flag=True, help="Apply without asking for confirmation.")
+@_LANG
+def files_from_themes_command(plan_slug: str, yes: bool, lang: str) -> None:
+    """Make recommendation files from the recommendations' main themes (OHCHR's sections):
+    shows theme → file and count, then asks to apply."""
+    with force_locale(lang):
+        plan = plan_by_slug(plan_slug)
+        lines = themes_files.plan_files_from_themes(db.session, plan)
+        if not lines:
+            click.echo(_("Nothing to do: every recommendation with a theme is in a file."))
+            return
+        for line in lines:
+            target = service.title_of(line.file) if line.file else _("new file")
+            click.echo(_("%(theme)s → %(file)s: %(count)d", theme=line.theme, file=target,
+                         count=line.count))
+        if not yes and not click.confirm(_("Apply these changes?"), default=False):
+            db.session.rollback()
+            click.echo(_("Nothing was changed."))
+            return
+        done = themes_files.apply_files_from_themes(db.session, plan)
+        db.session.commit()
+        click.echo(_("Files: %(files)d; recommendations assigned: %(count)d.",
+                     files=len(done), count=sum(line.count for line in done)))
 
 
 @catalogue.command("export")

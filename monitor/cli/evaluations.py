@@ -64,9 +64,10 @@ def questionnaire_import(plan_slug: str, path: Path) -> None:
         db.session.rollback()
         raise click.ClickException("Nothing was imported.")
     if outcome.questionnaire is None:
+        # The same form again (or one with nothing monitor can use): not an error.
         db.session.rollback()
-        raise click.ClickException("The file has no new question that monitor can use; "
-                                   "nothing was changed.")
+        click.echo("Nothing changed: the file has no new question that monitor can use.")
+        return
     db.session.commit()
     click.echo(f"Imported {len(result.imported)} question(s) into version "
                f"{outcome.questionnaire.version} of {plan.slug}; skipped {len(result.skipped)} "

@@ -63,6 +63,8 @@ class Plan(db.Model):
     starts_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    #: UPR cycle given to imported recommendations whose file does not say.
+    default_cycle: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     body: Mapped[GoverningBody] = relationship(back_populates="plans")
@@ -129,7 +131,7 @@ class RecommendationFile(db.Model):
     )
 
 
-RESPONSES = ("supported", "noted")
+RESPONSES = ("supported", "noted", "partially_supported")
 
 
 class Recommendation(db.Model):
@@ -138,7 +140,9 @@ class Recommendation(db.Model):
 
     __tablename__ = "recommendation"
     __table_args__ = (
-        sa.UniqueConstraint("plan_id", "code"),
+        # A plan may draw on several reviews: a code is unique per source document (the
+        # services also refuse a clash where the document is not given).
+        sa.UniqueConstraint("plan_id", "document", "code"),
         sa.CheckConstraint(_in("response", RESPONSES) + " OR response IS NULL", name="response"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,14 +155,21 @@ class Recommendation(db.Model):
     text_ar: Mapped[str | None] = mapped_column(sa.Text)
     text_ckb: Mapped[str | None] = mapped_column(sa.Text)
     text_en: Mapped[str | None] = mapped_column(sa.Text)
+    #: The recommending States under the UN's names, in order, "; "-separated.
     recommending_states: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Their ISO 3166-1 alpha-2 codes in the same order (null for a State not known), from
+    #: which pages name them in Arabic and Sorani (`services.catalogue.states`).
+    state_codes: Mapped[list | None] = mapped_column(sa.JSON)
     cycle: Mapped[str | None] = mapped_column(sa.String(20))
     session: Mapped[str | None] = mapped_column(sa.String(20))
     document: Mapped[str | None] = mapped_column(sa.String(60))
-    response: Mapped[str | None] = mapped_column(sa.String(10))
+    response: Mapped[str | None] = mapped_column(sa.String(20))
     #: Semicolon-separated theme names.
     themes: Mapped[str | None] = mapped_column(sa.String(1000))
     responsible_bodies: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: Sustainable Development Goals and affected persons (OHCHR's matrices), "; "-separated.
+    sdgs: Mapped[str | None] = mapped_column(sa.String(1000))
+    affected_persons: Mapped[str | None] = mapped_column(sa.String(1000))
     #: Normalised English text + recommending State, to match rows of formats without codes.
     match_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     retired_at: Mapped[dt.datetime | None]

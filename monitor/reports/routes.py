@@ -24,6 +24,7 @@ from .. import i18n
 from ..access import requires
 from ..extensions import db
 from ..models import (
+    RESPONSES,
     Attachment,
     Evaluation,
     EvaluationRevision,
@@ -34,6 +35,7 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
+from ..services.catalogue import queries as catalogue_queries
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import questionnaire
 from ..services.results import (
@@ -143,6 +145,12 @@ def dashboard(slug: str, label: str | None = None):
         sort = "code"
     direction = "desc" if request.args.get("dir") == "desc" else "asc"
     rows = sort_rows(result.recommendations, sort, direction)
+    response = request.args.get("response", "")
+    if response in (*RESPONSES, "unknown"):  # the comparison filtered by Iraq's response
+        chosen = catalogue_queries.ids_with_response(db.session, plan, response)
+        rows = [row for row in rows if row.id in chosen]
+    else:
+        response = ""
     listed = page_of(rows, PAGE_SIZE)
     page, pages, page_rows = listed.page, listed.pages, listed.items
     texts = {
@@ -159,6 +167,7 @@ def dashboard(slug: str, label: str | None = None):
         trend=trend, trend_svg=trend_svg, files_svg=files_svg, rows=page_rows, texts=texts,
         files=files, page=page, pages=pages, sort=sort, direction=direction, sorts=SORTS,
         pending=pending, method=chart_views.method(result.settings),
+        response=response,
         threads=threads, form=ActionForm(),
         public_url=url_for("public.results", slug=plan.slug, label=period.label)
         if period.published_at else None,

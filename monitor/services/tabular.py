@@ -196,9 +196,10 @@ def decode_text(
 
     text: str | None = None
     encoding = ""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    utf16 = _utf16_without_bom(data)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or utf16:
         try:
-            text, encoding = data.decode("utf-16"), "utf-16"
+            text, encoding = data.decode(utf16 or "utf-16"), "utf-16"
         except UnicodeDecodeError:
             text = None
     if text is None:
@@ -208,10 +209,7 @@ def decode_text(
             text = data.decode("utf-8-sig")
             encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
         except UnicodeDecodeError:
-            try:
-                text, encoding = data.decode("cp1256"), "cp1256"
-            except UnicodeDecodeError:  # pragma: no cover - cp1256 maps all bytes
-                raise TabularError(_binary_message("binary", what)) from None
+            text, encoding = _single_byte(data)
 
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -225,6 +223,70 @@ def decode_text(
         raise TabularError(_binary_message("binary", what))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, encoding
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when text without a byte-order mark has a zero byte in
+    every other place (ASCII characters in UTF-16), else None."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd > half * 0.6 and even < half * 0.1:
+        return "utf-16-le"
+    if even > half * 0.6 and odd < half * 0.1:
+        return "utf-16-be"
+    return None
+
+
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _single_byte(data: bytes) -> tuple[str, str]:
+    """Text that is not UTF-8: Windows Arabic (cp1256) or Mac Roman (older Excel on a Mac).
+    Read as cp1256, Mac Roman's accents and curly quotes become Arabic letters inside Latin
+    words ("donÕt" → "donصt"); real Arabic makes words of Arabic letters only."""
+    arabic = data.decode("cp1256", errors="replace")
+    arabic_words = mixed = 0
+    for word in re.findall(r"\w+", arabic):
+        if _ARABIC_LETTER.search(word):
+            if _LATIN_LETTER.search(word):
+                mixed += 1
+            else:
+                arabic_words += 1
+    if mixed > arabic_words:
+        return data.decode("mac_roman"), "mac_roman"
+    return arabic, "cp1256"
+
+
+def read_xls(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Table:
+    """The first sheet of an old Excel workbook (.xls, as UPR Info's database exports it).
+    Its files open only with xlrd's `ignore_workbook_corruption`."""
+    check_size(data, max_bytes)
+    import xlrd  # only this format needs it
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, ignore_workbook_corruption=True,
+                                  on_demand=True)
+        sheet = book.sheet_by_index(0)
+        raw = []
+        for index in range(min(sheet.nrows, 1_048_576)):
+            cells = []
+            for value in sheet.row_values(index):
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                cells.append(_cell_text(value))
+            raw.append((index + 1, cells))
+    except Exception:  # noqa: BLE001 - xlrd raises many kinds on a broken file
+        raise TabularError(_("This .xls workbook cannot be read. Save it as .xlsx or CSV "
+                             "and upload it again.")) from None
+    return _shape_rows(raw, encoding="xls", kind="xlsx")
+
+
+def is_xls(data: bytes) -> bool:
+    return data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
 def _sniff_delimiter(text: str) -> str:

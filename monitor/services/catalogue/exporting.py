@@ -20,7 +20,8 @@ def export_catalogue(session: Session, plan: Plan, kind: str = "csv") -> bytes:
     rows = [[rec.code or "", rec.text_en or "", rec.recommending_states or "",
              rec.response or "", rec.cycle or "", rec.session or "", rec.document or "",
              rec.text_ar or "", rec.text_ckb or "", rec.themes or "",
-             files.get(rec.file_id, "") if rec.file_id else "", rec.responsible_bodies or ""]
+             files.get(rec.file_id, "") if rec.file_id else "", rec.responsible_bodies or "",
+             rec.sdgs or "", rec.affected_persons or ""]
             for rec in recs]
     if kind == "xlsx":
         return write_xlsx([(_("Recommendations"), TEMPLATE_HEADER, rows)],

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ...models import Plan, Recommendation, RecommendationFile
 from .. import audit
 from ..tabular import TabularError
+from . import matching
 from .keys import LANGS, compute_match_key, join_themes
 from .records import (
     _MAX_LENGTHS,
@@ -34,6 +35,8 @@ from .records import (
 from .upr_formats import (
     RecommendationRow,
     Rejection,
+    match_text,
+    normalise_state,
     normalise_text,
     parse_recommendations,
 )
@@ -48,6 +51,10 @@ class ImportItem:
     recommendation_id: int | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     code: str | None = None
+    #: A recommendation of the plan whose text is close (a new row only): the preview
+    #: asks the coordinator to check it.
+    possible_match: int | None = None
+    possible_code: str | None = None
 
     @property
     def fields(self) -> list[str]:
@@ -71,6 +78,12 @@ class ImportPreview:
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str = ""
     applied: bool = False
+    #: Text left over by line (report text copied from a PDF); does not block the import.
+    warnings: list[Rejection] = field(default_factory=list)
+
+    @property
+    def possible_matches(self) -> list[ImportItem]:
+        return [item for item in self.new if item.possible_match]
 
     @property
     def ok(self) -> bool:
@@ -164,9 +177,10 @@ def _row_values(row: RecommendationRow, file_id: Any) -> dict[str, Any]:
             values[name] = value
     if row.response:
         values["response"] = row.response
-    themes = join_themes(row.themes)
-    if themes:
-        values["themes"] = themes
+    for name in ("themes", "sdgs", "affected_persons"):
+        joined = join_themes(getattr(row, name))
+        if joined:
+            values[name] = joined
     if file_id is not _KEEP:
         values["file_id"] = file_id
     return values
@@ -184,10 +198,13 @@ def _length_rejections(row: RecommendationRow, values: dict[str, Any]) -> list[R
     return out
 
 
-def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> ImportPreview:
+def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
+                   confirmed: bool | set[int] = False) -> ImportPreview:
     """Parse `data` and work out, row by row, what importing it into `plan` would do.
     Nothing is written. File-level problems (unreadable file, unknown header, missing
-    columns, too large) raise `CatalogueError`; row problems are in `.rejected`."""
+    columns, too large) raise `CatalogueError`; row problems are in `.rejected`.
+    `confirmed`: the rows (numbers; True: all) whose possible match the coordinator
+    confirmed (see `matching`)."""
     check_import_size(len(data))
     try:
         parsed = parse_recommendations(data, filename, state_under_review=_state_under_review(),
@@ -198,16 +215,12 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
         plan_id=plan.id, format=parsed.format, filename=os.path.basename(filename or "")[:200],
         rejected=list(parsed.rejected), skipped=parsed.skipped,
         skipped_reason=parsed.skipped_reason, ignored_columns=list(parsed.ignored_columns),
-        encoding=parsed.encoding,
+        encoding=parsed.encoding, warnings=list(parsed.warnings),
     )
 
     existing = session.scalars(sa.select(Recommendation).where(
         Recommendation.plan_id == plan.id).order_by(Recommendation.id)).all()
-    by_code = {rec.code: rec for rec in existing if rec.code}
-    by_key: dict[str, list[Recommendation]] = {}
-    for rec in existing:
-        if rec.match_key:
-            by_key.setdefault(rec.match_key, []).append(rec)
+    index = matching.Index(existing)
     files = _FileIndex(session.scalars(sa.select(RecommendationFile).where(
         RecommendationFile.plan_id == plan.id)).all())
     claimed: set[int] = set()
@@ -215,6 +228,9 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
 
     for row in parsed.rows:
         n = row.row_number
+        if not row.text_en and row.text_ar:
+            _arabic_edition_row(preview, index, row, claimed)
+            continue
         key = compute_match_key(row.text_en, row.recommending_state) or ""
         earlier = seen.get(key)
         if earlier is not None:
@@ -245,16 +261,24 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
             continue
 
         target: Recommendation | None = None
-        by_text = False
-        candidates = [rec for rec in by_key.get(key, []) if rec.id not in claimed]
+        keep_wording = False
+        candidates = [rec for rec in index.key(row) if rec.id not in claimed]
+        if not candidates:
+            candidates = [rec for rec in index.text(row) if rec.id not in claimed]
+        if not candidates and not row.code:
+            # Split from a recommendation another row of this file matched already.
+            candidates = index.key(row) or index.text(row)
         if row.code:
-            target = by_code.get(row.code)
+            target = index.code(row)
             if target is None:
-                coded = [rec for rec in candidates if rec.code and rec.code != row.code]
+                coded = [rec for rec in candidates if rec.code and rec.code != row.code
+                         and (not rec.document or not row.document
+                              or rec.document == row.document)]
                 codeless = [rec for rec in candidates if not rec.code]
                 if codeless:
-                    # Imported earlier without a code (UPR Info): the code is added to it.
-                    target, by_text = codeless[0], True
+                    # Imported earlier without a code (UPR Info): the code is added to it,
+                    # and the UN's wording replaces UPR Info's.
+                    target = codeless[0]
                 elif coded:
                     preview.rejected.append(Rejection(n, "code", _(
                         "Row %(row)d: the code %(code)s is new, but recommendation %(other)s "
@@ -263,18 +287,39 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
                         row=n, code=row.code, other=coded[0].code)))
                     continue
         elif candidates:
-            target, by_text = candidates[0], True
+            target, keep_wording = candidates[0], True
         if target is not None and target.id in claimed:
+            if not row.code and keep_wording:
+                # A joint recommendation split by State: this row is the same one again.
+                preview.unchanged.append(ImportItem(row=row, recommendation_id=target.id,
+                                                    code=target.code))
+                continue
             preview.rejected.append(Rejection(n, "code", _(
                 "Row %(row)d: another row of this file already matches the same "
                 "recommendation.", row=n)))
             continue
 
+        # Codeless rows may be parts of one recommendation: claimed ones count too.
+        possible = index.possible(row, set() if not row.code else claimed) \
+            if target is None else None
+        if possible is not None and (confirmed is True or (
+                confirmed and n in confirmed)):
+            # The coordinator confirmed the possible match: the row is that recommendation.
+            target, keep_wording, possible = possible, True, None
+            if target.id in claimed and not row.code:
+                preview.unchanged.append(ImportItem(row=row, recommendation_id=target.id,
+                                                    code=target.code))
+                continue
         if target is None:
-            preview.new.append(ImportItem(
-                row=row, code=row.code,
-                changes={name: (None, value) for name, value in values.items()
-                         if value is not None}))
+            if not values.get("cycle") and plan.default_cycle:
+                values["cycle"] = plan.default_cycle
+            item = ImportItem(row=row, code=row.code,
+                              changes={name: (None, value) for name, value in values.items()
+                                       if value is not None})
+            if possible is not None:
+                item.possible_match = possible.id
+                item.possible_code = possible.code
+            preview.new.append(item)
             continue
         claimed.add(target.id)
         changes = {}
@@ -282,8 +327,12 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
             if name not in values:
                 continue
             value, old = values[name], getattr(target, name)
-            if by_text and name in ("text_en", "recommending_states"):
-                continue  # equal once normalised: keep the stored wording
+            if keep_wording and name in ("text_en", "recommending_states"):
+                continue  # the same once normalised: keep the stored wording
+            if parsed.format != "template" and _same_wording(name, old, value):
+                continue  # sources print the same text differently: no flip-flop
+            if name == "text_en" and row.text_incomplete and old:
+                continue  # words were left over in the PDF: keep the stored text
             if old != value:
                 changes[name] = (old, value)
         item = ImportItem(row=row, recommendation_id=target.id, changes=changes,
@@ -292,6 +341,33 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str) -> 
 
     preview.rejected.sort(key=lambda r: r.row_number)
     return preview
+
+
+def _same_wording(name: str, old: Any, new: Any) -> bool:
+    """The same text or States as another document prints them ("non-refoulement",
+    "nonrefoulement"): an import from an outside document leaves the stored wording."""
+    if name == "text_en":
+        return bool(old) and match_text(old) == match_text(new)
+    if name == "recommending_states":
+        return bool(old) and normalise_state(old) == normalise_state(new)
+    return False
+
+
+def _arabic_edition_row(preview: ImportPreview, index: matching.Index,
+                        row: RecommendationRow, claimed: set[int]) -> None:
+    """A row of the report's Arabic edition: it fills the Arabic text of the recommendation
+    with its code, and changes nothing else."""
+    n = row.row_number
+    target = index.code(row) if row.code else None
+    if target is None or target.id in claimed:
+        preview.rejected.append(Rejection(n, "code", _(
+            "Row %(row)d: no recommendation of this plan has the code %(code)s.",
+            row=n, code=row.code or "-")))
+        return
+    claimed.add(target.id)
+    changes = {} if target.text_ar == row.text_ar else {"text_ar": (target.text_ar, row.text_ar)}
+    item = ImportItem(row=row, recommendation_id=target.id, changes=changes, code=target.code)
+    (preview.updated if changes else preview.unchanged).append(item)
 
 
 def apply_import(session: Session, plan: Plan, preview: ImportPreview, *,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...models import RESPONSES, Plan, Recommendation, RecommendationFile
 from .keys import LANGS, split_themes
+from .states import split_names
 
 
 @dataclass
@@ -80,11 +81,22 @@ def plan_themes(session: Session, plan: Plan) -> list[str]:
 
 
 def plan_states(session: Session, plan: Plan) -> list[str]:
-    """Every recommending State (as written) in the plan, sorted."""
+    """Every recommending State in the plan (each State of a joint recommendation on its
+    own), sorted."""
     values = session.scalars(sa.select(Recommendation.recommending_states).distinct().where(
         Recommendation.plan_id == plan.id,
         Recommendation.recommending_states.is_not(None))).all()
-    return sorted(set(values), key=str.casefold)
+    return sorted({name for value in values for name in split_names(value)}, key=str.casefold)
+
+
+def ids_with_response(session: Session, plan: Plan, response: str) -> set[int]:
+    """Ids of the plan's recommendations with this response ("unknown": none recorded)."""
+    query = sa.select(Recommendation.id).where(Recommendation.plan_id == plan.id)
+    if response == "unknown":
+        query = query.where(Recommendation.response.is_(None))
+    else:
+        query = query.where(Recommendation.response == response)
+    return set(session.scalars(query))
 
 
 def active_files(plan: Plan) -> list[RecommendationFile]:

@@ -1,9 +1,10 @@
 """The catalogue: plans, reporting periods, recommendation files and recommendations.
 
-Managed by the coordinator of the plan's governing body, and imported from the three UPR
-formats that `services.catalogue.upr_formats` parses (monitor's template, UPR Info's export, the UN
-report's numbered list) by `services.catalogue.importing`; `exporting` and
-`translation_sheet` write it out, `queries` reads it.
+Managed by the coordinator of the plan's governing body, and imported from the UPR
+documents that `services.catalogue.upr_formats` recognises (monitor's template, OHCHR's
+thematic list, the UN report as PDF text or numbered list, UPR Info's export) by
+`services.catalogue.importing` (matching: `matching`); `exporting` and `translation_sheet`
+write it out, `queries` reads it, `files_from_themes` groups it.
 
 Rules that the rest of monitor relies on:
 
@@ -49,6 +50,7 @@ from ...models import (
     utcnow,
 )
 from .. import audit
+from .formats.common import clean_code, resolved_states, split_state_list
 from .keys import LANGS, compute_match_key, join_themes, sort_key_for, split_themes
 
 # Read through records by the catalogue's pages and outreach (the read side lives apart).
@@ -61,6 +63,7 @@ from .queries import (
     plan_states,
     plan_themes,
 )
+from .states import code_of, split_names
 from .upr_formats import CODE_RE, normalise_text
 
 __all__ = [
@@ -83,13 +86,16 @@ _MAX_LENGTHS = {
     "document": 60,
     "themes": 1000,
     "responsible_bodies": 1000,
+    "sdgs": 1000,
+    "affected_persons": 1000,
 }
 _TITLE_MAX = 300
 
 #: Recommendation fields an import or the edit form may change, in display order.
 RECOMMENDATION_FIELDS = (
     "code", "text_en", "text_ar", "text_ckb", "recommending_states", "response", "cycle",
-    "session", "document", "themes", "responsible_bodies", "file_id",
+    "session", "document", "themes", "sdgs", "affected_persons", "responsible_bodies",
+    "file_id",
 )
 
 
@@ -112,6 +118,8 @@ class CatalogueError(Exception):
 def _refresh_keys(rec: Recommendation) -> None:
     rec.sort_key = sort_key_for(rec.code, rec.text_en or rec.text_ar or rec.text_ckb)
     rec.match_key = compute_match_key(rec.text_en, rec.recommending_states)
+    codes = [code_of(name) for name in split_names(rec.recommending_states)]
+    rec.state_codes = codes or None
 
 
 def _clean(value: Any) -> Any:
@@ -131,7 +139,8 @@ def _check_length(name: str, value: str | None, limit: int, label: str) -> None:
 # --- plans -------------------------------------------------------------------------------
 
 _PLAN_FIELDS = ("slug", "title_ar", "title_ckb", "title_en", "description_ar",
-                "description_ckb", "description_en", "starts_on", "ends_on", "status")
+                "description_ckb", "description_en", "starts_on", "ends_on", "status",
+                "default_cycle")
 
 
 def _snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -210,6 +219,9 @@ def _validate_plan(session: Session, values: dict[str, Any], plan: Plan | None) 
     _validate_titles(values)
     if values.get("status") not in PLAN_STATUSES:
         raise CatalogueError(_("Choose a status: draft, open or closed."), "status")
+    cycle = values.get("default_cycle")
+    if cycle is not None and not (str(cycle).isdigit() and len(str(cycle)) <= 20):
+        raise CatalogueError(_("The UPR cycle is a number, such as 4."), "default_cycle")
     starts, ends = values.get("starts_on"), values.get("ends_on")
     if starts and ends and ends < starts:
         raise CatalogueError(_("The end date is before the start date."), "ends_on")
@@ -220,12 +232,14 @@ def create_plan(session: Session, body: GoverningBody, *, slug: str, title_en: s
                 description_en: str | None = None, description_ar: str | None = None,
                 description_ckb: str | None = None, starts_on: dt.date | None = None,
                 ends_on: dt.date | None = None, status: str = "draft",
-                actor_id: int | None = None) -> Plan:
-    """A new plan of `body`."""
+                default_cycle: str | None = None, actor_id: int | None = None) -> Plan:
+    """A new plan of `body`; `default_cycle` is the UPR cycle given to imported
+    recommendations whose file does not say."""
     values = {name: _clean(value) for name, value in dict(
         slug=slug, title_en=title_en, title_ar=title_ar, title_ckb=title_ckb,
         description_en=description_en, description_ar=description_ar,
         description_ckb=description_ckb, starts_on=starts_on, ends_on=ends_on, status=status,
+        default_cycle=default_cycle,
     ).items()}
     _validate_plan(session, values, None)
     plan = Plan(body_id=body.id, **values)
@@ -442,7 +456,8 @@ def field_labels() -> dict[str, str]:
         "code": _("code"), "text_en": _("English text"), "text_ar": _("Arabic text"),
         "text_ckb": _("Sorani text"), "recommending_states": _("recommending State"),
         "response": _("response"), "cycle": _("cycle"), "session": _("session"),
-        "document": _("document"), "themes": _("themes"),
+        "document": _("document"), "themes": _("themes"), "sdgs": _("SDGs"),
+        "affected_persons": _("affected persons"),
         "responsible_bodies": _("responsible bodies"), "file_id": _("file"),
     }
 
@@ -457,7 +472,8 @@ def _validate_recommendation(session: Session, plan: Plan, values: dict[str, Any
                 "The code %(code)s is not a paragraph number such as 127.1 or 127.27.1.",
                 code=code), "code")
         clash = session.scalar(sa.select(Recommendation.id).where(
-            Recommendation.plan_id == plan.id, Recommendation.code == code))
+            Recommendation.plan_id == plan.id, Recommendation.code == code,
+            *_same_document(values.get("document"))).limit(1))
         if clash is not None and (rec is None or clash != rec.id):
             raise CatalogueError(
                 _("Another recommendation of this plan already has the code %(code)s.",
@@ -468,7 +484,8 @@ def _validate_recommendation(session: Session, plan: Plan, values: dict[str, Any
     if not values.get("recommending_states"):
         raise CatalogueError(_("Give the recommending State."), "recommending_states")
     if values.get("response") not in (None, *RESPONSES):
-        raise CatalogueError(_("Choose a response: supported or noted."), "response")
+        raise CatalogueError(_("Choose a response: supported, noted or partially "
+                               "supported."), "response")
     for name, limit in _MAX_LENGTHS.items():
         _check_length(name, values.get(name), limit, labels[name])
     key = compute_match_key(values.get("text_en"), values.get("recommending_states"))
@@ -484,10 +501,25 @@ def _validate_recommendation(session: Session, plan: Plan, values: dict[str, Any
                 "and recommending State.", code=other.code or _("without code")), "text_en")
 
 
+def _same_document(document: str | None) -> list[sa.ColumnElement[bool]]:
+    """Codes are unique per source document; a recommendation without one clashes with
+    any document's."""
+    if not document:
+        return []
+    return [sa.or_(Recommendation.document.is_(None), Recommendation.document == document)]
+
+
 def _recommendation_values(values: dict[str, Any]) -> dict[str, Any]:
     out = {name: _clean(value) for name, value in values.items()}
-    if "themes" in values:
-        out["themes"] = join_themes(values["themes"])
+    for name in ("themes", "sdgs", "affected_persons"):
+        if name in values:
+            out[name] = join_themes(values[name])
+    if out.get("code"):
+        out["code"] = clean_code(out["code"])
+    if out.get("recommending_states"):
+        # Stored under the UN's names, in order ("UK; France" → "United Kingdom of …").
+        out["recommending_states"] = resolved_states(split_state_list(
+            out["recommending_states"]))[0] or None
     return out
 
 
@@ -498,6 +530,8 @@ def create_recommendation(session: Session, plan: Plan, *, text_en: str | None =
                           session_number: str | None = None, document: str | None = None,
                           themes: Iterable[str] | str | None = None,
                           responsible_bodies: str | None = None,
+                          sdgs: Iterable[str] | str | None = None,
+                          affected_persons: Iterable[str] | str | None = None,
                           file: RecommendationFile | int | None = None,
                           actor_id: int | None = None) -> Recommendation:
     """Add one recommendation (the UPR `session` is `session_number` here, beside the
@@ -506,7 +540,7 @@ def create_recommendation(session: Session, plan: Plan, *, text_en: str | None =
         code=code, text_en=text_en, text_ar=text_ar, text_ckb=text_ckb,
         recommending_states=recommending_states, response=response, cycle=cycle,
         session=session_number, document=document, themes=themes,
-        responsible_bodies=responsible_bodies,
+        responsible_bodies=responsible_bodies, sdgs=sdgs, affected_persons=affected_persons,
     ))
     _validate_recommendation(session, plan, values, None)
     rf = _plan_file(session, plan, file)

@@ -40,6 +40,9 @@ UN_NAMES = {
 #: Other names seen in UPR documents and exports, by alpha-2 code.
 ALIASES = {
     "BA": ["Bosnia & Herzegovina"],
+    "BN": ["Brunei"],
+    "FM": ["Micronesia"],
+    "RU": ["Russia"],
     "CD": ["DR Congo", "DRC", "Congo (Democratic Republic of the)", "Zaire"],
     "CI": ["Ivory Coast"],
     "CV": ["Cape Verde"],
@@ -67,10 +70,10 @@ _TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00a0": "
 
 def name_key(name: str | None) -> str:
     """A State's name normalised for lookup: case, accents kept, '&' read as 'and', a
-    leading 'the' and punctuation other than the apostrophe left aside."""
+    leading 'the', spaces, commas, brackets, dots and hyphens left aside."""
     text = unicodedata.normalize("NFKC", name or "").translate(_TYPOGRAPHY).casefold()
     text = text.replace("&", " and ")
-    text = re.sub(r"[^\w']+", " ", text)
+    text = re.sub(r"[\s,().\-]+", " ", text)
     text = " ".join(text.split())
     return text[4:] if text.startswith("the ") else text
 
@@ -101,6 +104,11 @@ def _index() -> dict[str, str]:
         alpha_2 = getattr(country, "alpha_2", None)
         if alpha_2:
             add(country.name, alpha_2)
+    # The report's Arabic edition names States in Arabic: CLDR's names read them back.
+    for lang in ("ar", "ckb"):
+        for code, name in _territories(lang).items():
+            if len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code):
+                add(name, code)
     return index
 
 
@@ -112,6 +120,8 @@ def _historic_names() -> dict[str, str]:
 
 def code_of(name: str | None) -> str | None:
     """The ISO 3166-1 alpha-2 code of a State named `name`, or None when unknown."""
+    if (name or "").lstrip()[:1] in ("=", "+", "-", "@"):
+        return None  # a cell written like a formula stays literal text
     return _index().get(name_key(name))
 
 

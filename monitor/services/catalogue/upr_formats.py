@@ -8,6 +8,8 @@ by their content (never by the file name); each format is a module of
 1. **monitor's template** (CSV or XLSX): ``formats.template``.
 2. **UPR Info database export**: ``formats.upr_info``.
 3. **UN numbered list**: ``formats.numbered_list``.
+4. **The UN report's text copied from its PDF**: ``formats.pdf_text``.
+5. **OHCHR's thematic list / matrix** (.docx): ``formats.ohchr_matrix``.
 
 Validation (each problem is a :class:`Rejection` and the row is left out):
 empty text, empty recommending State, unknown response value, missing code
@@ -28,10 +30,13 @@ from ..tabular import (
     TabularError,
     check_size,
     decode_text,
+    is_xls,
     is_xlsx,
     read_table,
+    read_xls,
     table_from_text,
 )
+from .formats.arabic_edition import as_arabic_edition, is_arabic, normalise_codes
 from .formats.common import (
     CODE_RE,
     STATE_ALIASES,
@@ -50,6 +55,8 @@ from .formats.numbered_list import (
     is_numbered_list,
     split_state,
 )
+from .formats.ohchr_matrix import is_docx, parse_docx_matrix
+from .formats.pdf_text import looks_like_pdf_text, parse_pdf_text
 from .formats.template import (
     TEMPLATE_EXAMPLE,
     TEMPLATE_HEADER,
@@ -80,17 +87,19 @@ __all__ = [
 # --------------------------------------------------------------------------
 
 
-def _expected_formats_message() -> str:
+def _expected_formats_message(header: list[str], encoding: str) -> str:
+    seen = ", ".join(name for name in header[:12] if name) or _("(empty)")
     return _(
-        "The columns of this file were not recognised. Use one of these formats: "
-        "the monitor template (columns %(template)s), "
-        "a UPR Info database export (columns %(upr_info)s), "
-        "or the UN numbered list (one recommendation per line, such as "
-        "“127.1 Text of the recommendation (State);”).",
+        "The columns of this file were not recognised. Its header is: %(header)s (%(encoding)s). "
+        "These formats were tried: the monitor template (columns %(template)s); "
+        "a UPR Info database export (columns %(upr_info)s, or To, Text, From, Response); "
+        "the UN numbered list (one recommendation per line, such as "
+        "“127.1 Text of the recommendation (State);”); the UN report's text copied from "
+        "its PDF; OHCHR's thematic list (.docx).",
+        header=seen[:300], encoding=encoding or "?",
         template=", ".join(TEMPLATE_HEADER),
         upr_info=", ".join(UPR_INFO_HEADER),
     )
-
 
 
 def _parse_table(table: Table, state_under_review: str) -> ParsedCatalogue:
@@ -106,7 +115,7 @@ def _parse_table(table: Table, state_under_review: str) -> ParsedCatalogue:
                 columns=", ".join(UPR_INFO_HEADER),
             )
         )
-    raise TabularError(_expected_formats_message())
+    raise TabularError(_expected_formats_message(table.header, table.encoding))
 
 
 def parse_recommendations(
@@ -120,6 +129,10 @@ def parse_recommendations(
     docstring).  Raises :class:`TabularError` when the file cannot be read or
     its format is not recognised."""
     check_size(data, max_bytes)
+    if is_docx(data):
+        return parse_docx_matrix(data)
+    if is_xls(data):
+        return _parse_table(read_xls(data, max_bytes=max_bytes), state_under_review)
     if is_xlsx(data):
         table = read_table(data, filename, max_bytes=max_bytes)
         if table.header and NUMBERED_LINE_RE.match(table.header[0] + " "):
@@ -129,6 +142,18 @@ def parse_recommendations(
         return _parse_table(table, state_under_review)
 
     text, encoding = decode_text(data, max_bytes=max_bytes)
+    if is_arabic(text):
+        # The report's Arabic edition: its rows fill the Arabic text (by code).
+        arabic = normalise_codes(text)
+        lines = list(enumerate(arabic.split("\n"), start=1))
+        if looks_like_pdf_text(arabic.split("\n")[:200]):
+            return as_arabic_edition(parse_pdf_text(lines, encoding))
+        if is_numbered_list(arabic):
+            return as_arabic_edition(_parse_numbered_lines(
+                [(n, line.strip()) for n, line in lines], encoding))
+    if looks_like_pdf_text(text.split("\n")[:200]):
+        lines = list(enumerate(text.split("\n"), start=1))
+        return parse_pdf_text(lines, encoding)
     if is_numbered_list(text):
         lines = [(i, line.strip()) for i, line in enumerate(text.split("\n"), start=1)]
         return _parse_numbered_lines(lines, encoding)

@@ -59,11 +59,12 @@ XLSForm
 
 ``xlsform.import_xlsform()`` reads KoboToolbox/ODK XLSForms (``survey`` and ``choices`` sheets)
 and appends the supported questions to a base definition; ``xlsform.export_xlsform()`` writes a
-definition as an XLSForm. Language columns: ``label::English (en)`` style headers (the
-code in parentheses counts: ar, ckb, en; other languages are ignored and reported once);
-without parentheses a bare code (``label::en``) or a language name (``label::english``,
-``label::arabic``, ``label::kurdish``/``sorani``) is recognised; a bare ``label`` column is
-English. A code ``ku`` is not taken as Sorani (it may be Kurmanji in Latin script).
+definition as an XLSForm. Language columns: every spelling the XLSForm spec and pyxform
+accept (``label::Arabic (ar)``, ``label::Arabic``, ``label:Arabic``, a bare ``label``
+(English), a language named in English or in the language itself, ``label::العربية``);
+the code in parentheses counts (ar, ckb, en; ``ku`` is not taken as Sorani); other
+languages are ignored and reported once. ``bind::relevant``-style aliases and the legacy
+``select one from LIST`` syntax are read.
 
 Built-in questions and import: builtin questions of the base are always kept and never
 replaced (an imported question with the same name is skipped and reported). When the
@@ -75,8 +76,9 @@ base={"questions": [], "groups": []}).definition == default_questionnaire()``.
 
 Only constant numeric limits on ``.`` are imported from ``constraint`` (``. >= 0``,
 ``. > 0 and . < 10``, ``0 <= .``...), plus ``. <= today()`` on dates (-> ``not_future``).
-Other constraints, display conditions (``relevant``), conditional ``required`` and
-``choice_filter`` are dropped with a warning; the question itself is still imported.
+Other constraints, display conditions (``relevant``), conditional ``required``,
+``required_message`` and ``choice_filter`` are reported by row; the question itself is
+still imported.
 """
 from __future__ import annotations
 

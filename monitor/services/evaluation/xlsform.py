@@ -78,6 +78,8 @@ class ImportResult:
     warnings: list[RowWarning] = field(default_factory=list)
     #: Fatal problems; when not empty nothing was imported and ``definition`` is the base.
     errors: list[str] = field(default_factory=list)
+    #: Languages of columns that were not imported (reported once).
+    ignored_languages: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,10 +91,30 @@ _LANGUAGE_NAMES = {
     "ar": "ar", "ara": "ar", "arabic": "ar", "العربية": "ar", "عربي": "ar",
     "ckb": "ckb", "kurdish": "ckb", "sorani": "ckb", "kurdish sorani": "ckb",
     "sorani kurdish": "ckb", "central kurdish": "ckb", "کوردی": "ckb", "کوردیی ناوەندی": "ckb",
+    "سۆرانی": "ckb", "کوردیی سۆرانی": "ckb", "عربى": "ar", "arabe": "ar", "árabe": "ar",
+    "arabisch": "ar", "anglais": "en", "inglés": "en", "englisch": "en",
 }
+#: Other spellings pyxform accepts for the same columns ("bind::relevant", "relevance").
+_COLUMN_ALIASES = {
+    "relevance": "relevant", "bind::relevant": "relevant", "bind:relevant": "relevant",
+    "bind::constraint": "constraint", "bind:constraint": "constraint",
+    "bind::required": "required", "bind:required": "required",
+    "bind::jr:constraintmsg": "constraint_message", "bind:jr:constraintmsg":
+    "constraint_message", "constraint-message": "constraint_message",
+    "bind::jr:requiredmsg": "required_message", "bind:jr:requiredmsg": "required_message",
+    "required message": "required_message", "required-message": "required_message",
+}
+#: A localised column: "label", "label::Arabic (ar)", "label:Arabic", "label::العربية".
+_LOCALIZED_RE = re.compile(
+    r"^(label|hint|constraint[_ ]message|required[_ ]message|bind::jr:constraintmsg|"
+    r"bind::jr:requiredmsg)\s*(?:::?\s*(.*))?$", re.IGNORECASE | re.S)
 _LOCALIZED_COLUMNS = {"label": "label", "hint": "hint",
                       "constraint_message": "constraint_message",
-                      "constraint message": "constraint_message"}
+                      "constraint message": "constraint_message",
+                      "bind::jr:constraintmsg": "constraint_message",
+                      "required_message": "required_message",
+                      "required message": "required_message",
+                      "bind::jr:requiredmsg": "required_message"}
 _PLAIN_COLUMNS = {"type", "name", "required", "constraint", "relevant", "choice_filter",
                   "list_name", "list name"}
 
@@ -134,8 +156,15 @@ def _parse_header(header: tuple) -> _Columns:
         text = _cell_text(cell)
         if not text:
             continue
-        key, sep, suffix = text.partition("::")
-        key = re.sub(r"\s+", " ", key.strip().lower())
+        plain_key = re.sub(r"\s+", " ", text.strip().lower())
+        plain_key = _COLUMN_ALIASES.get(plain_key, plain_key)
+        localized = _LOCALIZED_RE.match(text.strip())
+        if localized and plain_key not in _PLAIN_COLUMNS:
+            key = re.sub(r"\s+", " ", localized.group(1).lower())
+            suffix = (localized.group(2) or "").strip()
+            sep = "::" if suffix else ""
+        else:
+            key, sep, suffix = plain_key, "", ""
         if key in _LOCALIZED_COLUMNS:
             kind = _LOCALIZED_COLUMNS[key]
             if not sep:
@@ -339,6 +368,11 @@ def _parse_constraint(expression: str, qtype: str) -> dict[str, Any] | None:
 def _parse_type(text: str) -> tuple[str, str | None, bool]:
     """(kind, list name, or_other). kind is a QUESTION_TYPES entry, "begin group",
     "end group", "begin repeat", "end repeat", "select without list" or "unsupported"."""
+    legacy = re.match(r"^select\s+(one|all\s+that\s+apply)\s+from\s+(\S+)(?:\s+(or\s+other))?\s*$",
+                      text.strip(), re.IGNORECASE)
+    if legacy:  # pyxform's older spelling, still accepted
+        kind = "one" if legacy.group(1).lower() == "one" else "multiple"
+        return f"select_{kind}", legacy.group(2), bool(legacy.group(3))
     match = re.match(r"^select[ _](one|multiple)(?:\s+(\S+))?(?:\s+(or_other))?\s*$", text,
                      re.IGNORECASE)
     if match:
@@ -406,11 +440,16 @@ def _read_choices(workbook, result: ImportResult) -> dict[str, list[dict]]:  # n
 
 
 def _warn_languages(columns: _Columns, result: ImportResult, sheet: str) -> None:
-    if columns.ignored_languages:
-        result.warnings.append(RowWarning(1, "", _(
-            "Texts in %(languages)s were not imported. monitor uses Arabic, Kurdish "
-            "(Sorani) and English.", languages=", ".join(columns.ignored_languages)),
-            sheet=sheet))
+    """One warning for the whole workbook, whichever sheets have the languages."""
+    new = [lang for lang in columns.ignored_languages if lang not in result.ignored_languages]
+    if not new:
+        return
+    result.ignored_languages.extend(new)
+    result.warnings = [w for w in result.warnings if not w.name == "\x00languages"]
+    result.warnings.insert(0, RowWarning(1, "\x00languages", _(
+        "Texts in %(languages)s were not imported. monitor uses Arabic, Kurdish "
+        "(Sorani) and English.", languages=", ".join(result.ignored_languages)),
+        sheet=sheet))
 
 
 def import_xlsform(data: bytes, *, base: dict | None = None) -> ImportResult:
@@ -448,6 +487,9 @@ def import_xlsform(data: bytes, *, base: dict | None = None) -> ImportResult:
     definition["questions"].extend(new_questions)
     definition["groups"].extend(new_groups)
     result.imported = [q["name"] for q in new_questions]
+    for warning in result.warnings:
+        if warning.name == "\x00languages":
+            warning.name = ""
     return result
 
 
@@ -592,6 +634,9 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
             required = False
         if builtin and name == "status":
             required = True
+        if _texts(row, columns, "required_message"):
+            warn(number, name, _("The message shown when this required question is left "
+                                 "empty was not imported: monitor shows its own."))
 
         bounds: dict[str, Any] = {}
         constraint = _cell_text(_cell(row, columns.plain.get("constraint")))

@@ -13,15 +13,42 @@ from typing import Literal
 
 from flask_babel import gettext as _
 
-Response = Literal["supported", "noted"]
+from ..states import code_of, name_key, resolve_all
+
+Response = Literal["supported", "noted", "partially_supported"]
 
 CODE_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")
+
+
+def clean_code(code: str | None) -> str:
+    """A paragraph code as stored: spaces removed and without the trailing dot that
+    cycle-2 reports and OHCHR matrices write (``166.6.`` → ``166.6``)."""
+    code = "".join((code or "").split())
+    return code[:-1] if code.endswith(".") and CODE_RE.match(code[:-1]) else code
+
 
 _RESPONSES: dict[str, Response] = {
     "supported": "supported",
     "accepted": "supported",
     "noted": "noted",
+    "not supported": "noted",
+    "rejected": "noted",
+    "partially supported": "partially_supported",
+    "partially accepted": "partially_supported",
+    "partially_supported": "partially_supported",
+    "supported in part": "partially_supported",
+    # OHCHR's matrices: part of the recommendation supported, the rest noted.
+    "supported/noted": "partially_supported",
+    "accepted/noted": "partially_supported",
+    "supported / noted": "partially_supported",
 }
+
+
+def read_response(value: str | None) -> Response | None:
+    """A response as written in a document (any case, spaces or underscores), or None."""
+    text = " ".join((value or "").replace("_", " ").casefold().split())
+    text = text.replace(" / ", "/")
+    return _RESPONSES.get(text) or _RESPONSES.get(text.replace(" ", "_"))
 
 # Typographic characters mapped to ASCII before matching texts.
 _TYPOGRAPHY = str.maketrans(
@@ -67,6 +94,14 @@ class RecommendationRow:
     themes: list[str] = field(default_factory=list)
     file: str | None = None
     responsible_bodies: str | None = None
+    #: ISO 3166 alpha-2 codes of the recommending States, in the order of
+    #: ``recommending_state`` ("; "-separated), None for a State not known.
+    state_codes: list[str | None] = field(default_factory=list)
+    sdgs: list[str] = field(default_factory=list)
+    affected_persons: list[str] = field(default_factory=list)
+    #: Words of the text were left over (report text copied from a PDF): the text does
+    #: not replace a stored one.
+    text_incomplete: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -94,9 +129,12 @@ class ParsedCatalogue:
     ``encoding`` is how the file was decoded (``"xlsx"`` for workbooks).
     """
 
-    format: Literal["template", "upr_info", "numbered_list"]
+    format: Literal["template", "upr_info", "numbered_list", "pdf_text", "ohchr_matrix"]
     rows: list[RecommendationRow] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    #: Text left over that is neither a recommendation nor page furniture (by line);
+    #: reported, not blocking.
+    warnings: list[Rejection] = field(default_factory=list)
     skipped: int = 0
     skipped_reason: str = ""
     ignored_columns: list[str] = field(default_factory=list)
@@ -175,22 +213,49 @@ STATE_ALIASES = {
 
 
 def normalise_state(s: str | None) -> str:
-    """A recommending State (or several, separated by ";") normalised for matching, each
-    under the UN's name (`STATE_ALIASES`)."""
-    parts = [normalise_text(part) for part in (s or "").split(";")]
-    return "; ".join(STATE_ALIASES.get(part, part) for part in parts if part)
+    """Recommending States (one, or several separated by ";") for matching: their ISO 3166
+    codes where known (so "United Kingdom" and "United Kingdom of Great Britain and Northern
+    Ireland", "Libya" and "Libyan Arab Jamahiriya" are one State), else their normalised
+    names; sorted, so that the order the sources list them in does not matter."""
+    parts = {code_of(part) or name_key(part) for part in (s or "").split(";")}
+    return ";".join(sorted(part for part in parts if part))
 
 
-#: What the two sources write differently in the same text, seen in Iraq's second cycle:
-#: the UN's report lost opening quotation marks in extraction (`honour"` for `"honour"`),
-#: wrote "2013_2017" for "2013-2017" and ";" where UPR Info has ",". Only for matching.
-_MATCH_ONLY = str.maketrans({'"': None, ";": ",", "_": "-"})
+#: Square-bracketed words are UPR Info's insertions into the UN's text ("[ICCPR and
+#: ICESCR]"); a hyphen between letters may be the PDF's hyphenation or a compound the
+#: other source writes joined ("non-refoulement", "nonrefoulement").
+_INSERTION_RE = re.compile(r"\[[^\]]*\]")
+_WORD_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])-\s*(?=[^\W\d_])")
+_NOT_WORD_RE = re.compile(r"[\W_]+")
 
 
 def match_text(s: str | None) -> str:
-    """A recommendation's text normalised for matching (`normalise_text`, then quotation
-    marks dropped and the punctuation the sources disagree on made the same)."""
-    return " ".join(normalise_text(s).translate(_MATCH_ONLY).split())
+    """A recommendation's text as a key robust to the edits sources make to the same text:
+    `normalise_text`, UPR Info's bracketed insertions dropped, hyphens between letters
+    dropped, then words only (brackets, quotation marks and punctuation left aside, so
+    "62/149" and "62-149" are the same)."""
+    text = _INSERTION_RE.sub(" ", normalise_text(s))
+    text = _WORD_HYPHEN_RE.sub("", text)
+    return " ".join(_NOT_WORD_RE.sub(" ", text).split())
+
+
+def resolved_states(names: list[str]) -> tuple[str, list[str | None]]:
+    """Recommending States as stored: their UN names "; "-separated, in order, without
+    repeats, and their ISO 3166 codes (None where not known)."""
+    states = resolve_all(names)
+    return "; ".join(state.name for state in states), [state.code for state in states]
+
+
+def split_state_list(value: str | None) -> list[str]:
+    """States written in one cell: separated by ";" (monitor's export), else by "," when
+    every part is a known State ("Chile, Peru"), else the whole cell."""
+    value = (value or "").strip()
+    if ";" in value:
+        return [part.strip() for part in value.split(";") if part.strip()]
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) > 1 and all(code_of(part) for part in parts):
+        return parts
+    return [value] if value else []
 
 
 def match_key(text_en: str | None, recommending_state: str | None) -> tuple[str, str]:
@@ -306,13 +371,13 @@ class _Validator:
         if not value:
             self.reject(row, field_name, _("Row %(row)d: the response is empty.", row=row))
             return None
-        mapped = _RESPONSES.get(value.strip().casefold())
+        mapped = read_response(value)
         if mapped is None:
             self.reject(
                 row,
                 field_name,
                 _(
-                    "Row %(row)d: the response %(value)s is not recognised. Use supported or noted.",
+                    "Row %(row)d: the response %(value)s is not recognised. Use supported, noted or partially supported.",
                     row=row,
                     value=value,
                 ),

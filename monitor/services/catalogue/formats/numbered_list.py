@@ -3,15 +3,15 @@
     127.1 Pursue the process of acceding to international instruments (Djibouti);
     127.61 Continue strengthening ... (Venezuela (Bolivarian Republic of));
 
-The code has two or three levels; the recommending State is the last
-balanced parenthesised group at the end of the line (before an optional
-``;`` or ``.``) and is kept as written, even when it lists several States.
+The code has two or three levels, with or without a trailing dot (``118.6.``,
+stored ``118.6``); the recommending States are the bracket groups at the end
+of the line (``formats.state_groups``), stored under the UN's names.
 A line that does not start with a code continues the previous
 recommendation when that one has not yet reached its State (text copied
 from a PDF is often wrapped).  The format carries no response:
 ``response`` is None and the importer must keep the existing response or
 ask for one.  Recognised when the first non-empty line matches
-``^\\d+\\.\\d+(\\.\\d+)?\\s``.  The list may also be pasted in the first
+``^\\d+\\.\\d+(\\.\\d+)?\\.?\\s``.  The list may also be pasted in the first
 column of a spreadsheet.
 
 Validation (each problem is a :class:`Rejection` and the row is left out):
@@ -24,36 +24,20 @@ import re
 
 from flask_babel import gettext as _
 
-from .common import ParsedCatalogue, RecommendationRow, _Validator
+from .common import ParsedCatalogue, RecommendationRow, _Validator, resolved_states
+from .state_groups import split_states
 
-NUMBERED_LINE_RE = re.compile(r"^\d+\.\d+(\.\d+)?\s")
+NUMBERED_LINE_RE = re.compile(r"^\d+\.\d+(\.\d+)?\.?\s")
 _NUMBERED_PARSE_RE = re.compile(r"^(\d+\.\d+(?:\.\d+)?)\.?\s+(.*)$", re.S)
 
 
 def split_state(line: str) -> tuple[str, str] | None:
-    """Split ``"text (State);"`` into ``(text, State)``.
-
-    The State is the last balanced parenthesised group at the very end of the
-    line, after removing one optional trailing ``;`` or ``.``.  Returns None
-    when the line does not end with such a group.
-    """
-    body = line.rstrip()
-    if body[-1:] in (";", "."):
-        body = body[:-1].rstrip()
-    if not body.endswith(")"):
+    """Split ``"text (State) (State);"`` into ``(text, "State; State")`` (see
+    `state_groups.split_states`); None when the line does not end with a bracket."""
+    parts = split_states(line)
+    if parts is None:
         return None
-    depth = 0
-    for index in range(len(body) - 1, -1, -1):
-        ch = body[index]
-        if ch == ")":
-            depth += 1
-        elif ch == "(":
-            depth -= 1
-            if depth == 0:
-                state = " ".join(body[index + 1 : -1].split())
-                text = body[:index].rstrip()
-                return text, state
-    return None
+    return parts[0], "; ".join(parts[1])
 
 
 def _parse_numbered_lines(lines: list[tuple[int, str]], encoding: str) -> ParsedCatalogue:
@@ -84,7 +68,7 @@ def _parse_numbered_lines(lines: list[tuple[int, str]], encoding: str) -> Parsed
         body = " ".join(body.split())
         code_ok = check.code(number, code, required=True)
         check.remember_code(number, code)
-        parts = split_state(body)
+        parts = split_states(body)
         if parts is None:
             check.reject(
                 number,
@@ -96,7 +80,8 @@ def _parse_numbered_lines(lines: list[tuple[int, str]], encoding: str) -> Parsed
                 ),
             )
             continue
-        text, state = parts
+        text, names = parts
+        state, codes = resolved_states(names)
         ok = check.text(number, text)
         ok = check.state(number, state) and ok
         if not (ok and code_ok):
@@ -107,6 +92,7 @@ def _parse_numbered_lines(lines: list[tuple[int, str]], encoding: str) -> Parsed
                 code=code,
                 text_en=text,
                 recommending_state=state,
+                state_codes=codes,
                 response=None,
             )
         )

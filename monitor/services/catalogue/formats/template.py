@@ -9,19 +9,24 @@ column                required  meaning
 code                  yes       paragraph number in the UN report, ``127.1``
                                 or ``127.27.1`` (digits.digits[.digits])
 text_en               yes       English text of the recommendation
-recommending_state    yes       recommending State(s), as written by the UN
-response              yes       ``supported`` or ``noted`` (``accepted`` is
-                                read as supported)
+recommending_state    yes       recommending States, separated by ``;``
+                                (stored under the UN's names)
+response              yes       ``supported``, ``noted`` or
+                                ``partially_supported`` (``accepted`` is
+                                read as supported, ``supported/noted`` as
+                                partially supported)
 cycle                 no        UPR cycle, e.g. ``2``
 session               no        Working Group session, e.g. ``20``
 document              no        UN document symbol, e.g. ``A/HRC/28/14``
 text_ar               no        Arabic text
 text_ckb              no        Central Kurdish (Sorani) text
-themes                no        list of themes separated by ``;`` (or by
-                                ``,`` / ``،`` when the cell has no ``;``)
+themes                no        list of themes separated by ``;`` (a comma
+                                stays inside its theme)
 file                  no        title of the recommendation file (cluster)
                                 the recommendation is to be assigned to
 responsible_bodies    no        free text naming the responsible bodies
+sdgs                  no        Sustainable Development Goals, ``;``-separated
+affected_persons      no        affected persons, ``;``-separated
 ====================  ========  ==============================================
 
 Other columns are ignored and listed in ``ParsedCatalogue.ignored_columns``.
@@ -41,6 +46,9 @@ from .common import (
     _or_none,
     _split_themes,
     _Validator,
+    clean_code,
+    resolved_states,
+    split_state_list,
 )
 
 TEMPLATE_HEADER: list[str] = [
@@ -56,6 +64,8 @@ TEMPLATE_HEADER: list[str] = [
     "themes",
     "file",
     "responsible_bodies",
+    "sdgs",
+    "affected_persons",
 ]
 TEMPLATE_REQUIRED: list[str] = ["code", "text_en", "recommending_state", "response"]
 
@@ -70,6 +80,8 @@ TEMPLATE_EXAMPLE: list[str] = [
     "",
     "",
     "International instruments",
+    "",
+    "",
     "",
     "",
 ]
@@ -110,9 +122,9 @@ def _parse_template(table: Table) -> ParsedCatalogue:
     check = _Validator()
     rows: list[RecommendationRow] = []
     for number, cells in table.rows:
-        code = cell(cells, "code")
+        code = clean_code(cell(cells, "code"))
         text = cell(cells, "text_en")
-        state = cell(cells, "recommending_state")
+        state, codes = resolved_states(split_state_list(cell(cells, "recommending_state")))
         ok = check.code(number, code, required=True)
         ok = check.text(number, text) and ok
         ok = check.state(number, state) and ok
@@ -128,13 +140,16 @@ def _parse_template(table: Table) -> ParsedCatalogue:
                 text_ar=_or_none(cell(cells, "text_ar")),
                 text_ckb=_or_none(cell(cells, "text_ckb")),
                 recommending_state=state,
+                state_codes=codes,
                 response=response,
                 cycle=_or_none(cell(cells, "cycle")),
                 session=_or_none(cell(cells, "session")),
                 document=_or_none(cell(cells, "document")),
-                themes=_split_themes(cell(cells, "themes")),
+                themes=_split_list(cell(cells, "themes")),
                 file=_or_none(cell(cells, "file")),
                 responsible_bodies=_or_none(cell(cells, "responsible_bodies")),
+                sdgs=_split_list(cell(cells, "sdgs")),
+                affected_persons=_split_list(cell(cells, "affected_persons")),
             )
         )
     return ParsedCatalogue(
@@ -147,6 +162,12 @@ def _parse_template(table: Table) -> ParsedCatalogue:
 
 
 
+def _split_list(cell: str) -> list[str]:
+    """A list cell as monitor's export writes it: items separated by ";" (or one per line).
+    A comma stays inside its item ("Economic, social & cultural rights")."""
+    return _split_themes(cell.replace("\n", ";") + (";" if cell.strip() else ""))
+
+
 def template_csv() -> bytes:
     """An empty monitor template (header and one example row) as CSV."""
     return write_csv(TEMPLATE_HEADER, [TEMPLATE_EXAMPLE])
@@ -157,8 +178,8 @@ def _help_rows() -> list[list[str]]:
     return [
         ["code", yes, _("Paragraph number in the UN report, such as 127.1 or 127.27.1.")],
         ["text_en", yes, _("English text of the recommendation.")],
-        ["recommending_state", yes, _("Recommending State or States, as written by the UN.")],
-        ["response", yes, _("supported or noted.")],
+        ["recommending_state", yes, _("Recommending States, separated by semicolons.")],
+        ["response", yes, _("supported, noted or partially_supported.")],
         ["cycle", no, _("UPR cycle, such as 2.")],
         ["session", no, _("Working Group session, such as 20.")],
         ["document", no, _("UN document symbol, such as A/HRC/28/14.")],
@@ -167,6 +188,8 @@ def _help_rows() -> list[list[str]]:
         ["themes", no, _("Themes, separated by semicolons.")],
         ["file", no, _("Title of the recommendation file to assign the recommendation to.")],
         ["responsible_bodies", no, _("Bodies responsible for implementation.")],
+        ["sdgs", no, _("Sustainable Development Goals, separated by semicolons.")],
+        ["affected_persons", no, _("Affected persons, separated by semicolons.")],
     ]
 
 

@@ -28,6 +28,7 @@ from .common import (
     _split_themes,
     _Validator,
     normalise_text,
+    resolved_states,
 )
 
 UPR_INFO_HEADER: list[str] = [
@@ -43,20 +44,35 @@ UPR_INFO_HEADER: list[str] = [
     "Issue",
     "Session",
 ]
-# Positions in the UPR Info export.
-_UI_SUR, _UI_TEXT, _UI_STATE, _UI_RESPONSE, _UI_ISSUE, _UI_SESSION = 0, 3, 4, 7, 9, 10
+#: Column roles by header name: UPR Info's export and the research variant
+#: ("To, To-Rgrp, To-Org, Text, From, …"). The first column of each name counts.
+_ROLES = {
+    "sur": "sur", "to": "sur",
+    "recommendation": "text", "text": "text",
+    "rs": "state", "from": "state",
+    "response": "response",
+    "issue": "issue", "issues": "issue",
+    "session": "session",
+}
+_NEEDED = {"sur", "text", "state", "response"}
+
+
+def _positions(header: list[str]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        role = _ROLES.get(_header_name(name))
+        if role and role not in positions:
+            positions[role] = index
+    return positions
 
 
 def _is_upr_info(header: list[str]) -> bool:
-    names = [_header_name(h) for h in header]
-    expected = [_header_name(h) for h in UPR_INFO_HEADER]
-    return names[: len(expected)] == expected
+    return _NEEDED <= set(_positions(header))
 
 
 def _looks_like_upr_info(header: list[str]) -> bool:
     names = {_header_name(h) for h in header}
-    return {"sur", "recommendation", "rs"} <= names
-
+    return {"sur", "recommendation", "rs"} <= names or {"to", "text", "from"} <= names
 
 
 def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
@@ -66,24 +82,27 @@ def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
     others: dict[str, int] = {}
     skipped = 0
 
-    def cell(cells: list[str], index: int) -> str:
-        return cells[index] if index < len(cells) else ""
+    positions = _positions(table.header)
+
+    def cell(cells: list[str], role: str) -> str:
+        index = positions.get(role)
+        return cells[index] if index is not None and index < len(cells) else ""
 
     for number, cells in table.rows:
-        sur = cell(cells, _UI_SUR)
+        sur = cell(cells, "sur")
         if normalise_text(sur) != wanted:
             skipped += 1
             label = sur or _("(empty)")
             others[label] = others.get(label, 0) + 1
             continue
-        text = cell(cells, _UI_TEXT)
-        state = cell(cells, _UI_STATE)
+        text = cell(cells, "text")
+        state = cell(cells, "state")
         ok = check.text(number, text, "Recommendation")
         ok = check.state(number, state, "RS") and ok
-        response = check.response(number, cell(cells, _UI_RESPONSE), "Response")
+        response = check.response(number, cell(cells, "response"), "Response")
         if not ok or response is None:
             continue
-        session = cell(cells, _UI_SESSION)
+        session = cell(cells, "session")
         rows.append(
             RecommendationRow(
                 row_number=number,
@@ -93,9 +112,12 @@ def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
                 response=response,
                 cycle=_cycle_from_session(session),
                 session=_or_none(session),
-                themes=[t for t in _split_themes(cell(cells, _UI_ISSUE).replace(";", ","))],
+                themes=[t for t in _split_themes(cell(cells, "issue").replace(";", ","))],
             )
         )
+        # A joint recommendation comes once per State (a row each): the importer matches
+        # each to the one recommendation on its text and a State in common.
+        rows[-1].recommending_state, rows[-1].state_codes = resolved_states([state])
     reason = ""
     if skipped:
         listed = sorted(others.items(), key=lambda item: (-item[1], item[0]))
