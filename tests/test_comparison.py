@@ -20,6 +20,7 @@ from monitor.models import (
     Questionnaire,
     Recommendation,
 )
+from monitor.services.evaluation import attachments as attachment_service
 from monitor.services.evaluation import questionnaire
 from monitor.services.results import comparison
 
@@ -418,16 +419,20 @@ def test_the_drill_down_shows_each_counted_evaluation_with_shared_evidence_only(
                          definition=questionnaire.default_questionnaire())
     db.session.add(form)
     db.session.flush()
+    documents = [Attachment(evaluation_id=evaluations[a.id].id, stored_name=name,
+                            display_name=name, content_type="application/pdf", size=2048,
+                            sha256="0" * 64, visibility=visibility)
+                 for visibility, name in (("coordinator", "shared-report.pdf"),
+                                          ("organization", "internal-notes.pdf"))]
+    db.session.add_all(documents)
+    db.session.flush()
     for number, text in ((1, "An old assessment"), (2, "The law was passed in 2023")):
+        # The submitted version lists its documents, as a submission records them.
         db.session.add(EvaluationRevision(
             evaluation_id=evaluations[a.id].id, number=number, questionnaire_id=form.id,
-            answers={"status": "100", "assessment": text, "confidence": "high"},
+            answers={"status": "100", "assessment": text, "confidence": "high",
+                     "_attachments": attachment_service.describe(documents)},
             status_score=100, content_hash="0" * 64))
-    for visibility, name in (("coordinator", "shared-report.pdf"),
-                             ("organization", "internal-notes.pdf")):
-        db.session.add(Attachment(evaluation_id=evaluations[a.id].id, stored_name=name,
-                                  display_name=name, content_type="application/pdf", size=2048,
-                                  sha256="0" * 64, visibility=visibility))
     make.evaluation(d, rec, p2023, 0, counted=False)  # a draft: not shown
     db.session.commit()
 

@@ -561,3 +561,4 @@ class AuditEvent(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
 from . import single_line  # noqa: E402,F401  (the guard on single-line text columns)
+from .recommendation_texts import RecommendationText  # noqa: E402,F401
