@@ -100,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.locale_for_request, timezone_selector=lambda: "UTC")
     i18n.init_templates(app)
     login_manager.init_app(app)
+    from .services.catalogue import text_versions  # noqa: F401  (versions texts on every flush)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .db_sqlite import configure_sqlite

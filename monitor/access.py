@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
 
+from . import security_log
 from . import models as m
 from .extensions import db, login_manager
 
@@ -102,6 +103,7 @@ def requires(action: str) -> Callable[[F], F]:
                         abort(401)  # JSON, never a redirect to the sign-in page
                     return login_manager.unauthorized()
                 if not may(current_user, action):
+                    security_log.event("access.refused", action=action, status=403)
                     abort(403)
             return view(*args, **kwargs)
 
@@ -189,6 +191,9 @@ def changeable_organizations(user: Any, organization_ids: list[int]) -> set[int]
 def ensure(action: str, obj: Any) -> Any:
     """Return `obj` when the current user may act on it; 404 otherwise (also for None)."""
     if obj is None or not in_scope(current_user, action, obj):
+        if obj is not None:  # an object outside the user's scope (an unknown id is not)
+            security_log.event("access.refused", action=action, status=404,
+                               object=f"{type(obj).__name__}:{getattr(obj, 'id', '')}")
         abort(404)
     return obj
 

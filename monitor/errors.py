@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import security_log
 from .extensions import db
 
 
@@ -44,13 +45,21 @@ def csrf_refusal():  # noqa: ANN201
     )
 
 
+def log_csrf_failure(error: CSRFError) -> None:
+    """Every handler of a CSRF failure logs it first (the security log)."""
+    security_log.event("csrf.failed", reason=error.description)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # noqa: ANN202
+        log_csrf_failure(error)
         return csrf_refusal()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202
+        if error.code == 429:
+            security_log.event("throttled", limit=getattr(error, "description", ""))
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -408,6 +408,7 @@ FREE_TEXT = {
     "file_choice": {"reason"},
     "recommendation": {"text_ar", "text_ckb", "text_en", "recommending_states", "themes",
                        "responsible_bodies", "sdgs", "affected_persons"},
+    "recommendation_text": {"text_ar", "text_ckb", "text_en"},
     "reply_message": {"body"},
     "official_progress": {"source"},
     "attachment": {"display_name"},

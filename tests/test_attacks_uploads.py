@@ -2,13 +2,11 @@
 and a rate limit on uploads; refusals translated, nothing stored."""
 from __future__ import annotations
 
-import pytest
-from support import FreshContextClient, base_config, text
+from support import text
 from test_attachments import PDF, client_for, s, stored_files, upload  # noqa: F401
-from test_attacks import snapshot
+from test_attacks import limited, snapshot  # noqa: F401
 
-from monitor import create_app
-from monitor.extensions import db, limiter
+from monitor.extensions import db
 
 
 def test_the_documents_of_one_evaluation_are_limited_in_number(app, s):  # noqa: F811
@@ -47,21 +45,8 @@ def test_the_refusal_is_translated(app, s):  # noqa: F811
     assert "لم يُحفظ شيء" in text(response)
 
 
-@pytest.fixture
-def limited(database_url, tmp_path):  # noqa: ANN001, ANN201
-    app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": database_url,
-                                              "RATELIMIT_ENABLED": True,
-                                              "MONITOR_UPLOAD_RATE_LIMIT": "3 per minute"})
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        limiter.reset()
-        yield app
-        limiter.reset()
-        db.session.remove()
-        db.engine.dispose()
-
-
-def test_uploads_are_rate_limited_per_person(limited):
+def test_uploads_are_rate_limited_per_person(limited):  # noqa: F811
+    limited.config["MONITOR_UPLOAD_RATE_LIMIT"] = "3 per minute"
     import factories as make
     from factories import COMPLETE_ANSWERS
 

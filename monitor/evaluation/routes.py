@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import web
 from ..access import RULES, ensure, in_scope, requires
-from ..errors import csrf_refusal, render_error
+from ..errors import csrf_refusal, log_csrf_failure, render_error
 from ..extensions import db
 from ..i18n import current_language, format_time
 from ..models import (
@@ -33,6 +33,7 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
+from ..services.catalogue import text_versions
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
 from ..services.evaluation import offline_answers, overview
@@ -150,6 +151,8 @@ def _page(evaluation: Evaluation | None, period: ReportingPeriod, recommendation
         attachments=(attachment_service.for_evaluation(db.session, evaluation)
                      if evaluation else []),
         revisions=evaluation.revisions if evaluation else [],
+        evaluated_text=text_versions.evaluated(
+            db.session, evaluation.revisions[-1] if evaluation and evaluation.revisions else None),
         notes=conversation.notes(db.session, evaluation) if evaluation else [],
         return_form=return_form or ReturnForm(), attachment_form=attachment_form,
         visibility_form=VisibilityForm(), file_questions=file_questions,
@@ -350,6 +353,7 @@ def expired_answers(error: CSRFError):  # noqa: ANN201
     """The answers form of a page left open longer than the token lives (overnight, say):
     nothing is saved, but what was typed comes back in the page with a fresh token
     instead of an error page that would lose it (the autosave gets the fresh token)."""
+    log_csrf_failure(error)
     if request.endpoint in _ANSWER_ENDPOINTS and kept.signed_out_user() is not None:
         return kept.keep_and_sign_in()  # the session ended: kept until the user is back
     if request.endpoint not in _ANSWER_ENDPOINTS or not current_user.is_authenticated \
@@ -435,6 +439,7 @@ def _review_page(evaluation: Evaluation, form: ClarificationForm | None = None,
     return render_template(
         "evaluation/review.html", evaluation=evaluation, revision=revision,
         revisions=revisions, definition=questionnaire.definition, organization=organization,
+        evaluated_text=text_versions.evaluated(db.session, revision),
         attachments=attachment_service.for_evaluation(db.session, evaluation, coordinator=True),
         notes=conversation.notes(db.session, evaluation, coordinator=True),
         form=form or ClarificationForm(), state_labels=service.STATE_LABELS,

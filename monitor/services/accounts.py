@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import security_log
 from ..models import User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -73,8 +74,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(sa.select(User).where(User.email == normalize_email(email)))
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password)
+        # The address typed is not logged: it may be a password typed in the wrong field.
+        security_log.event("signin.failed", account="unknown")
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    correct = check_password_hash(user.password_hash, password)
+    if not correct or not user.active:
+        security_log.event("signin.failed", account=user.id,
+                           reason="inactive" if correct else "password")
         return None
     user.last_login_at = utcnow()
     return user

@@ -65,11 +65,14 @@ _INSERT = sa.insert(AuditEvent.__table__)
 
 def record(session: Session, action: str, obj: Any = None, *, actor_id: int | None = None,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-           organization_id: int | None = None, plan_id: int | None = None) -> Recorded:
+           organization_id: int | None = None, plan_id: int | None = None,
+           flush: bool = True) -> Recorded:
     """Write an event for `action` (e.g. "evaluation.submitted") on `obj`, in the
     caller's transaction. A plain INSERT rather than an ORM object: every save writes
-    one, and the unit of work cost more than the rest of the event."""
-    session.flush()  # the rows the event refers to exist first, `obj` has its id (cheap when clean)
+    one, and the unit of work cost more than the rest of the event. `flush` False: from
+    inside a flush (its objects have their ids already)."""
+    if flush:
+        session.flush()  # the rows the event refers to exist first, `obj` has its id (cheap when clean)
     values = {
         "at": utcnow(),
         "action": action,

@@ -55,6 +55,7 @@ from ...models import (
     utcnow,
 )
 from .. import audit
+from ..catalogue import text_versions
 from . import attachments as attachment_service
 from .questionnaire import status_score, validate_answers
 from .questionnaire_versions import (
@@ -215,8 +216,8 @@ def previous_answers(session: Session, organization_id: int, recommendation: Rec
     if earlier is None:
         return None
     if earlier.revisions:
-        answers = dict(earlier.revisions[-1].answers)
-        answers.pop("_attachments", None)
+        # Without the receipt's metadata ("_attachments", "_recommendation_text").
+        answers = {k: v for k, v in earlier.revisions[-1].answers.items() if not k.startswith("_")}
         return answers or None
     return dict(earlier.answers) or None
 
@@ -551,6 +552,9 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
     documents = attachment_service.describe(attachment_service.summaries(session, evaluation.id))
     if documents:
         stored["_attachments"] = documents
+    text_version = text_versions.current_version_id(session, evaluation.recommendation_id)
+    if text_version is not None:  # the wording evaluated, covered by the receipt
+        stored[text_versions.ANSWER_KEY] = text_version
     values = {"evaluation_id": evaluation.id, "number": number,
               "questionnaire_id": questionnaire_id, "answers": stored, "status_score": score,
               "submitted_at": now.replace(microsecond=0),
