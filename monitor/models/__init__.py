@@ -560,3 +560,5 @@ class AuditEvent(db.Model):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
+
+from .enrolment import ChoicesReopening  # noqa: E402, F401
