@@ -1,7 +1,19 @@
 """Sign-in, sign-out and the home page that sends each role to its own start page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from wtforms import Field
@@ -27,6 +39,15 @@ def home():
     if current_user.role == "ngo_admin":
         return redirect(url_for("enrolment.home"))
     return redirect(url_for("evaluation.home"))
+
+
+@bp.route("/favicon.ico")
+@requires(PUBLIC)
+def favicon():
+    """Browsers ask for /favicon.ico on every site, whatever the page says."""
+    icon = Path(current_app.static_folder or "", "favicon.ico").read_bytes()  # 147 bytes
+    return Response(icon, mimetype="image/vnd.microsoft.icon",
+                    headers={"Cache-Control": "public, max-age=604800"})
 
 
 @bp.route("/login", methods=["GET", "POST"])
