@@ -329,7 +329,8 @@ def recommendation(slug: str, recommendation_id: int):
 def _entry_form(plan: Plan) -> OfficialEntryForm:
     form = OfficialEntryForm()
     form.file.choices = [SelectChoice("", _("None"))] + [
-        SelectChoice(str(rf.id), f"{rf.id} · {i18n.localized(rf, 'title')}")
+        # Numbered as the plan page numbers them (their position), never by database id.
+        SelectChoice(str(rf.id), f"{rf.position} · {i18n.localized(rf, 'title')}")
         for rf in plan.files if rf.retired_at is None
     ]
     return form
@@ -466,8 +467,9 @@ def export_comparison(slug: str, label: str, fmt: str):
     result = comparison.compare(db.session, plan, period)
     data = exports.render(exports.comparison_tables(db.session, result), fmt,
                           rtl=i18n.text_direction() == "rtl")
-    return _download(data, exports.filename("comparison", plan.slug, period.label, fmt=fmt),
-                     fmt)
+    # Not the dashboard's "comparison-…" CSV: this one carries the replies.
+    return _download(data, exports.filename("comparison-with-replies", plan.slug,
+                                            period.label, fmt=fmt), fmt)
 
 
 @bp.route("/<slug>/<label>/export/evaluations.<fmt>")
