@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -37,6 +38,7 @@ from ..models import (
 from ..services import mailer
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import lifecycle as service
+from ..services.evaluation import notifications
 from ..services.evaluation import questionnaire_versions as questionnaire_service
 from ..services.evaluation.questionnaire import localized as q_localized
 from ..services.results import pseudonyms
@@ -389,7 +391,14 @@ def save(evaluation_id: int):
 @bp.route("/<int:evaluation_id>/send", methods=["POST"])
 @requires("evaluation.work")
 def send_for_approval(evaluation_id: int):
-    return _answer_action(evaluation_id, service.send_for_approval, lambda _result: "sent")
+    def send_and_tell(session, evaluation, raw, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        sent = service.send_for_approval(session, evaluation, raw, **kwargs)
+        g.notices = notifications.awaiting_approval(session, sent, actor=kwargs["user"])
+        return sent
+
+    response = _answer_action(evaluation_id, send_and_tell, lambda _result: "sent")
+    _send(g.pop("notices", []))  # committed with the state change; none when refused
+    return response
 
 
 @bp.route("/<int:evaluation_id>/submit", methods=["POST"])

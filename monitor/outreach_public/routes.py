@@ -35,9 +35,11 @@ from ..forms import ActionForm
 from ..i18n import LANG_COOKIE, isolated, localized
 from ..models import EvaluatorInvitation, Invitation, Organization, Plan, User
 from ..security import password_guesses, start_session
+from ..services import mailer
 from ..services.catalogue import records as catalogue_service
 from ..services.outreach import enrolment as enrolment_service
 from ..services.outreach import invitations as invitation_service
+from ..services.outreach import notices as notices_service
 from ..services.outreach.enrolment import EnrolmentError
 from ..services.outreach.invitations import InvitationError
 from ..services.outreach.organizations import OrganizationError
@@ -88,14 +90,20 @@ def open_call(slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            invitation_service.submit_join_request(db.session, plan, form.data)
+            request_row = invitation_service.submit_join_request(db.session, plan, form.data)
         except OrganizationError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             _field_errors(form, exc.errors)
             status = 422
         else:
+            # The coordinators are told of a new request (not of a repeated one).
+            notices = notices_service.join_request_received(db.session, request_row) \
+                if request_row is not None else []
             db.session.commit()
+            if notices:
+                mailer.send_queued(db.session, notices,
+                                   timeout=invitation_service.WEB_SMTP_TIMEOUT)
             return redirect(url_for("outreach_public.open_call_sent", slug=plan.slug))
     elif form.is_submitted():
         status = 422 if not form.csrf_token.errors else 400

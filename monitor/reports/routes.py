@@ -11,6 +11,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -37,6 +38,7 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
+from ..services import mailer
 from ..services.evaluation import questionnaire
 from ..services.results import (
     aggregation,
@@ -47,6 +49,7 @@ from ..services.results import (
     pseudonyms,
     publication,
     replies,
+    reply_notices,
     stats,
 )
 from ..services.tabular import write_csv
@@ -616,11 +619,20 @@ def _reply_action(slug: str, label: str, write, done: str, *,  # noqa: ANN001, A
 @bp.route("/<slug>/<label>/replies/respond", methods=["POST"])
 @requires("reply.respond")
 def respond(slug: str, label: str):
-    return _reply_action(slug, label, lambda plan, period, key, body: replies.respond(
-        db.session, plan, period, key, body, user=current_user,
-        result=comparison.compare(db.session, plan, period)),
-        _("The government's response was recorded. The NGOs that evaluated this item can "
-          "now read it and reply."))
+    def write(plan, period, key, body):  # noqa: ANN001, ANN202
+        message = replies.respond(db.session, plan, period, key, body, user=current_user,
+                                  result=comparison.compare(db.session, plan, period))
+        # The organisations that evaluated the item are told, with the same commit.
+        g.notices = reply_notices.response_recorded(db.session, plan, period, message)
+        return message
+
+    response = _reply_action(slug, label, write, _(
+        "The government's response was recorded. The NGOs that evaluated this item can now "
+        "read it and reply."))
+    notices = g.pop("notices", [])
+    if notices:
+        mailer.send_queued(db.session, notices)
+    return response
 
 
 @bp.route("/<slug>/<label>/replies/close", methods=["POST"])
