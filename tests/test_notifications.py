@@ -19,7 +19,8 @@ def _emails(kind: str) -> dict[str, OutgoingEmail]:
         sa.select(OutgoingEmail).where(OutgoingEmail.kind == kind))}
 
 
-def test_the_administrator_is_told_in_their_language_when_an_evaluation_awaits_approval(app):
+def _send_for_approval(app, answers: dict):  # noqa: ANN001, ANN202
+    """An evaluator sends a draft to the administrator (Sorani) with `answers`."""
     s = make.setting()
     s.admin.language = "ckb"
     evaluation = lifecycle.start(db.session, organization_id=s.org.id, recommendation=s.rec,
@@ -29,7 +30,12 @@ def test_the_administrator_is_told_in_their_language_when_an_evaluation_awaits_a
     token = csrf_from(client.get(f"/evaluations/{evaluation.id}").get_data(as_text=True))
     response = client.post(f"/evaluations/{evaluation.id}/send", data={
         "csrf_token": token, "version": str(evaluation.version),
-        **{f"q.{k}": v for k, v in COMPLETE_ANSWERS.items()}})
+        **{f"q.{k}": v for k, v in answers.items()}})
+    return s, evaluation, response
+
+
+def test_the_administrator_is_told_in_their_language_when_an_evaluation_awaits_approval(app):
+    s, evaluation, response = _send_for_approval(app, COMPLETE_ANSWERS)
     assert response.status_code == 302
     emails = _emails("evaluation_awaiting_approval")
     assert set(emails) == {s.admin.email}  # not the evaluator who sent it
@@ -39,14 +45,7 @@ def test_the_administrator_is_told_in_their_language_when_an_evaluation_awaits_a
 
 
 def test_a_refused_send_tells_nobody(app):
-    s = make.setting()
-    evaluation = lifecycle.start(db.session, organization_id=s.org.id, recommendation=s.rec,
-                                 period=s.period, user=s.evaluator, answers={})
-    db.session.commit()
-    client = client_as(app, s.evaluator, "/evaluations/?lang=en")
-    token = csrf_from(client.get(f"/evaluations/{evaluation.id}").get_data(as_text=True))
-    response = client.post(f"/evaluations/{evaluation.id}/send", data={
-        "csrf_token": token, "version": str(evaluation.version), "q.status": "50"})
+    _s, _evaluation, response = _send_for_approval(app, {"status": "50"})
     assert response.status_code == 422
     assert _emails("evaluation_awaiting_approval") == {}
 

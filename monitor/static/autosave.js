@@ -34,7 +34,7 @@
     var body = new FormData(form);
     Array.prototype.forEach.call(form.elements, function (element) {
       if (element.type === "file") {
-        body.delete(element.name); // a document goes with the Attach button only
+        body.delete(element.name); // documents go with the Attach button only
       }
     });
     return fetch(form.getAttribute("data-autosave-url"), {
@@ -84,11 +84,10 @@
   }
 
   if (form.hasAttribute("data-unsaved")) {
-    changed = true; // the page answered a form that was not saved: what it shows is unsaved
+    changed = true; // the page answered a form that was not saved
   }
 
-  // Switching language fetches the page again: what was typed is saved first, and comes
-  // back in the other language.
+  // Switching language: what was typed is saved first.
   Array.prototype.forEach.call(document.querySelectorAll(".langs a[href]"), function (link) {
     link.addEventListener("click", function (event) {
       var pending = save(false);

@@ -276,14 +276,14 @@ def test_a_coordinator_invites_ngos_one_registers_and_evaluates_and_the_dashboar
     ngo.fill('textarea[name="q.assessment"]', ASSESSMENT[lang])
     ngo.fill('input[name="q.information_date"]', "2023-06-30")
     submit(ngo, "form.answers button[type=submit]:not([formaction])")
-    upload = 'form[enctype="multipart/form-data"]'
+    upload = "#attachments"  # part of the answers form: attaching saves the answers too
     ngo.set_input_files(f"{upload} input[type=file]", files=[{
         "name": "evidence 139.1.pdf", "mimeType": "application/pdf", "buffer": make.WORLD_PDF}])
     ngo.check(f'{upload} input[name=visibility][value=coordinator]')
-    submit(ngo, f"{upload} button[type=submit]")
+    submit(ngo, f"{upload} button[formenctype]")
     ngo.set_input_files(f"{upload} input[type=file]", files=[{  # kept within the NGO
         "name": "witnesses.pdf", "mimeType": "application/pdf", "buffer": make.WORLD_PDF}])
-    submit(ngo, f"{upload} button[type=submit]")
+    submit(ngo, f"{upload} button[formenctype]")
     journey.check(ngo, "evaluation-attached")
     submit(ngo, 'button[formaction$="/submit"]')
     journey.check(ngo, "evaluation-submitted")
