@@ -70,7 +70,7 @@ def test_the_cli_csv_has_one_row_per_level_with_the_same_numbers(known, runner, 
     plan = rows[0]
     assert (plan["official"], plan["measure"], plan["independent"], plan["gap"], plan["flag"],
             plan["n_ngos"], plan["evaluated"], plan["total"]) == (
-        "60", "share_implemented", "40", "20", "true", "4", "5", "7")
+        "60", "share_implemented", "40", "20", "TRUE", "4", "5", "7")
     r5 = next(r for r in rows if r["code"] == "139.5")
     assert (r5["official"], r5["mean"], r5["gap"], r5["q1"], r5["q3"], r5["n_75"]) == (
         "50", "75", "-25", "68.75", "81.25", "2")

@@ -187,9 +187,18 @@ def test_closing_a_period_says_so_and_stops_its_submissions(client):
         "deadline": "", "status": "closed"}))
     db.session.expire_all()
     assert not period.accepts_submissions and plan.periods[1].accepts_submissions
-    notice = "The reporting period 2023 is closed: no new submissions are accepted for it."
+    # A past period closed is the normal course: the plan page's table says so, and no
+    # page repeats a notice about it on every visit.
+    plan_page = page_of(client.get("/plans/p"))
+    assert "Closed" in plan_page.split(">2023<")[1].split("</tr>")[0]
     for url in ("/plans/p", "/plans/p/recommendations", "/plans/p/import"):
-        assert notice in page_of(client.get(url)), url
+        assert "is closed" not in page_of(client.get(url)), url
+    # With no period open at all, one notice says so.
+    plan.periods[1].status = "closed"
+    db.session.commit()
+    notice = "No reporting period of this plan is open: no submissions are accepted until one"
+    for url in ("/plans/p", "/plans/p/recommendations", "/plans/p/import"):
+        assert page_of(client.get(url)).count(notice) == 1, url
 
 
 def test_a_period_with_evaluations_cannot_be_deleted(client):

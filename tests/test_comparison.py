@@ -308,6 +308,22 @@ def test_files_and_recommendations_show_gaps_flags_and_low_coverage(known, clien
     assert "Low coverage" in row_139_4 and "Divergent" not in row_139_4
 
 
+def test_the_gap_caption_gives_the_real_reason_a_large_gap_is_not_flagged(app, client):
+    owner = make.body()
+    plan = make.plan(owner, slug="lone", periods=("2023",))
+    (period,) = plan.periods
+    rec = plan.files[0].recommendations[0]
+    make.ratings(rec, period, [25], [make.organization("Alone")])
+    make.official(period, 60)
+    coordinator = make.coordinator(owner)
+    db.session.commit()
+    login(client, coordinator.email)
+    page = client.get("/reports/lone/comparison?period=2023&lang=en").get_data(as_text=True)
+    headline = page.split('id="headline-title"')[1].split('id="trend-title"')[0]
+    assert "+60.0" in headline and "Within 15 points" not in headline
+    assert "Not flagged although the gap is at least 15 points: fewer than 2 NGOs" in headline
+
+
 def test_the_method_is_on_the_dashboard(known, client):
     login(client, known["coordinator"].email)
     page = client.get("/reports/krg/comparison?period=2023&lang=en").get_data(as_text=True)

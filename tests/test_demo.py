@@ -55,6 +55,15 @@ def test_the_demo_carries_the_krg_published_figures_and_submitted_evaluations(ap
     assert counted > 100
 
 
+def test_the_invitation_funnel_of_the_seeded_organisations_adds_up(app):
+    from monitor.services.outreach import funnel as funnel_service
+
+    demo.seed(db.session, password="demo-password-for-tests")
+    krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
+    funnel = funnel_service.funnel(db.session, krg)
+    assert (funnel.invited, funnel.sent, funnel.opened, funnel.registered) == (3, 3, 3, 3)
+
+
 def test_a_demo_coordinator_signs_in_and_sees_both_plans(app, client):
     summary = demo.seed(db.session, password="demo-password-for-tests")
     email = next(e for e, role in summary.logins if role == "coordinator (all bodies)")

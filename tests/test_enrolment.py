@@ -97,6 +97,73 @@ def test_after_the_deadline_choices_are_refused_and_nothing_changes(app, ngo):
     assert "The deadline to change these choices has passed." in text(client.get("/ngo"))
 
 
+def test_after_the_deadline_the_ngo_is_told_what_it_can_do_and_whom_to_ask(app, ngo):
+    for period in ngo.plan.periods:
+        period.deadline = utcnow() - dt.timedelta(hours=1)
+    ngo.body.contact_email = "office@gov.example"
+    db.session.commit()
+    client = new_client(app)
+    login(client, ngo.admin.email)
+    page = text(client.get("/ngo"))
+    assert "ask the coordinator to reopen your choices" in page
+    assert "office@gov.example" in page and "see the plan and its published results" in page
+
+
+def test_the_coordinator_is_warned_and_reopens_choices_for_one_organisation(app, ngo):
+    """No period accepts file choices: the coordinator is warned before inviting and
+    sending, and reopens the choices of one registered organisation (audited); that one
+    can choose again, the others cannot."""
+    from monitor.models import AuditEvent, Invitation
+
+    other = make.organization("Noor", language="ar")
+    other_admin = make.ngo_user(other, "ngo_admin")
+    make.enrol(other, ngo.plan, monitor=[])
+    for period in ngo.plan.periods:
+        period.deadline = utcnow() - dt.timedelta(hours=1)
+    coordinator = make.coordinator(ngo.body)
+    db.session.commit()
+    warning = "No reporting period of this plan accepts file choices now"
+    staff = new_client(app)
+    login(staff, coordinator.email)
+    page = text(staff.get(f"/plans/{ngo.plan.slug}/invitations"))
+    assert warning in page and "Reopen its file choices for 14 days" in page
+    assert warning in text(staff.get(f"/plans/{ngo.plan.slug}/sending"))
+
+    invitation_id = db.session.scalar(sa.select(Invitation.id).where(
+        Invitation.organization_id == ngo.org.id))
+    response = post_form(staff, f"/invitations/{invitation_id}/reopen-choices",
+                         page=f"/plans/{ngo.plan.slug}/invitations")
+    assert response.status_code == 302
+    assert "can change its file choices until" in text(staff.get(response.headers["Location"]))
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "enrolment.choices_reopened"))
+    assert (event.organization_id, event.plan_id, event.actor_id) == (
+        ngo.org.id, ngo.plan.id, coordinator.id)
+
+    client = new_client(app)
+    login(client, ngo.admin.email)
+    assert "Choices can be changed until" in text(client.get("/ngo"))
+    assert choose(client, ngo.plan, ngo.plan.files[0]).status_code == 302
+    assert choices(ngo.org)[ngo.plan.files[0].id] == "monitoring"
+    refused = new_client(app)
+    login(refused, other_admin.email)
+    assert choose(refused, ngo.plan, ngo.plan.files[0]).status_code == 409
+    assert choices(other) == {}
+
+
+def test_the_sending_page_shows_no_command_line(app, ngo):
+    coordinator = make.coordinator(ngo.body)
+    newcomer = make.organization("Newcomer", language="en")
+    db.session.commit()
+    staff = new_client(app)
+    login(staff, coordinator.email)
+    response = post_form(staff, f"/plans/{ngo.plan.slug}/invitations",
+                         {"organization": str(newcomer.id)})
+    page = text(staff.get(response.headers["Location"]))
+    assert "1 invitation was queued: send it with the button below." in page
+    assert "flask" not in page and "command line" not in page
+
+
 def test_a_file_of_another_plan_cannot_be_chosen(app, ngo):
     other = make.plan(ngo.body, files=1)
     db.session.commit()

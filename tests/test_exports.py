@@ -327,3 +327,14 @@ def test_the_printable_report_has_the_charts_and_reads_right_to_left_in_ar_and_c
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
         AuditEvent.action.like("results.%"))) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evaluation)) == 6
+
+
+def test_the_two_comparison_csvs_have_their_own_names_and_one_boolean_spelling(world, app):
+    client = _client(app, world.coordinator)
+    plain = client.get(f"/reports/{world.plan.slug}/comparison.csv?period={world.period.label}")
+    threads = client.get(world.url("export/comparison.csv"))
+    names = [r.headers["Content-Disposition"] for r in (plain, threads)]
+    assert names[0] != names[1] and "comparison-with-replies-" in names[1]
+    for response in (plain, threads):
+        flags = {row["flag"] for row in _csv(response)}
+        assert flags <= {"TRUE", "FALSE", ""} and "TRUE" in flags, flags

@@ -272,3 +272,15 @@ def test_wtforms_own_messages_are_translated(client, lang, required, bad_email):
     bad = post_form(client, f"/reset?lang={lang}", {"email": "not-an-address"})
     assert bad_email in bad.get_data(as_text=True)
     assert row_counts() == before
+
+
+def test_the_home_page_links_to_the_published_results_and_a_favicon_is_served(client):
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'href="/results/"' in page
+    assert 'rel="icon" href="/static/favicon.ico"' in page
+    assert client.get("/favicon.ico").headers["Location"] == "/static/favicon.ico"
+    icon = client.get("/static/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype in ("image/vnd.microsoft.icon",
+                                                         "image/x-icon")
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an icon file
+    icon.close()

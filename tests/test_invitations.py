@@ -647,8 +647,11 @@ def test_an_uninvited_organisation_asks_to_join_and_the_coordinator_approves(
     org = db.session.scalar(sa.select(Organization).where(
         Organization.email == "sunrise@ngo.example"))
     assert smtp_server.to(org.email) == []  # the request only queued it ...
-    assert run_mail_worker() == 1  # ... the mail worker sends it
-    message = smtp_server.to(org.email)[0]
+    # ... the mail worker sends it, with the coordinator's notice of the new request.
+    assert run_mail_worker() == 2
+    assert [m["To"] for m in smtp_server.messages if m["To"] != org.email] == [
+        world.coordinator.email]
+    (message,) = smtp_server.to(org.email)
     assert "Your request to take part was approved." in smtp_server.text(message)
     ngo = new_client(app)
     ngo.get(path(link_in(message)))

@@ -288,3 +288,17 @@ def test_an_unknown_period_or_entry_is_404_and_changes_nothing(setting, client):
     assert response.status_code == 404
     assert table_snapshot(OfficialProgress, AuditEvent) == before
     assert db.session.get(OfficialProgress, entry.id) is not None
+
+
+def test_the_form_numbers_files_as_the_plan_does_and_takes_a_date(setting, client):
+    plan = setting["plan"]
+    for position, rf in enumerate(plan.files, start=1):
+        rf.position = position
+    db.session.commit()
+    login(client, setting["user"].email)
+    page = client.get(URL).get_data(as_text=True)
+    first = plan.files[0]
+    assert f'<option value="{first.id}">1 · {first.title_en}</option>' in page
+    assert 'name="reported_on" type="date"' in page or 'type="date"' in page.split(
+        'name="reported_on"')[0].rsplit("<input", 1)[1]
+    assert 'data-level="recommendation"' in page and "official.js" in page

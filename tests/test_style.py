@@ -142,8 +142,9 @@ def test_the_font_stack_is_the_systems_with_arabic_script_fallbacks():
 
 
 def test_pages_load_no_cdn_and_no_framework():
-    """Only monitor's own stylesheet; the one small script (the draft autosave) from
-    monitor's static folder, never inline, and every page works without it."""
+    """Only monitor's own stylesheet; small scripts (the draft autosave, the official-
+    progress form's level fields) from monitor's static folder, never inline, and every
+    page works without them."""
     for path in TEMPLATES.rglob("*.html"):
         if "email" in path.parts:
             continue
@@ -153,8 +154,9 @@ def test_pages_load_no_cdn_and_no_framework():
         for tag in re.findall(r"<link[^>]*>", text):
             assert "url_for('static'" in tag and "http" not in tag, (path, tag)
     scripts = sorted(p.name for p in (TEMPLATES.parent / "static").glob("*.js"))
-    assert scripts == ["autosave.js"]
-    assert (TEMPLATES.parent / "static" / "autosave.js").stat().st_size < 4096
+    assert scripts == ["autosave.js", "official.js"]
+    for name in scripts:
+        assert (TEMPLATES.parent / "static" / name).stat().st_size < 4096, name
 
 
 OWN_SCRIPT = r"""<script src="\{\{ url_for\('static', filename='[a-z]+\.js'\) \}\}" defer></script>"""

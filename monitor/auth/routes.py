@@ -39,6 +39,14 @@ def home():
     return redirect(url_for("evaluation.home"))
 
 
+@bp.route("/favicon.ico")
+@requires(PUBLIC)
+def favicon():
+    """Browsers ask for /favicon.ico on every site, whatever the page says: the icon is a
+    static file."""
+    return redirect(url_for("static", filename="favicon.ico"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @requires(PUBLIC)
 @limiter.limit("20 per minute", methods=["POST"])

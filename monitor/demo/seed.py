@@ -226,7 +226,7 @@ def _seed_enrolment(session: Session, summary: SeedSummary, plan: Plan,
         org = organizations[email]
         if _get(session, Invitation, organization_id=org.id, plan_id=plan.id) is None:
             session.add(Invitation(organization=org, plan=plan, status="registered",
-                                   responded_at=utcnow()))
+                                   opened_at=utcnow(), responded_at=utcnow()))
             summary.add("registered invitations")
         reasons = choice.get("decline_reasons", {})
         for kind, keys in (("monitoring", choice["monitor"]), ("declined", choice["decline"])):

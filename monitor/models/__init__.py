@@ -574,3 +574,4 @@ from . import sessions as _sessions  # noqa: E402,F401  (server-side sessions)
 from . import single_line  # noqa: E402,F401  (the guard on single-line text columns)
 from . import two_factor as _two_factor  # noqa: E402,F401  (two-step sign-in)
 from .recommendation_texts import RecommendationText  # noqa: E402,F401
+from .enrolment import ChoicesReopening  # noqa: E402,F401

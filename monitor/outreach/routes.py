@@ -12,18 +12,21 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import changeable_organizations, ensure, may, requires
 from ..extensions import db
 from ..forms import ActionForm, OrganizationForm
-from ..i18n import isolated
+from ..i18n import format_datetime, isolated
 from ..models import Invitation, JoinRequest, Organization, OutgoingEmail, utcnow
 from ..services.outreach import contact_change
+from ..services.outreach import enrolment as enrolment_service
 from ..services.outreach import funnel as funnel_service
 from ..services.outreach import invitations as invitation_service
 from ..services.outreach import open_call as open_call_service
 from ..services.outreach import organizations as organization_service
+from ..services.outreach.enrolment import EnrolmentError
 from ..services.outreach.invitations import InvitationError
 from ..services.outreach.organizations import OrganizationError
 from ..web import field_errors as _field_errors
@@ -181,6 +184,9 @@ def invitations(slug: str):
                                                 JoinRequest.status == "pending")) or 0
     return render_template(
         "outreach/invitations.html", plan=plan, funnel=funnel_service.funnel(db.session, plan),
+        choices_open=enrolment_service.choices_open(plan),
+        reopened=enrolment_service.reopenings(db.session, plan.id),
+        reopen_days=enrolment_service.REOPEN_DAYS,
         progress=invitation_service.progress(db.session, plan), invitations=rows, total=total,
         page=page, per_page=PER_PAGE, status=status, mail_states=email_status,
         uninvited=uninvited, uninvited_total=uninvited_total, uninvited_page=uninvited_page,
@@ -208,8 +214,9 @@ def invite(slug: str):
         flash(exc.message, "error")
         return redirect(url_for("outreach.invitations", slug=plan.slug))
     db.session.commit()
-    flash(_("%(n)d invitations were queued. Send them below, or from the command line.",
-            n=len(created)), "success")
+    flash(ngettext("%(num)d invitation was queued: send it with the button below.",
+                   "%(num)d invitations were queued: send them with the button below.",
+                   len(created)), "success")
     return redirect(url_for("outreach.sending", slug=plan.slug))
 
 
@@ -231,6 +238,7 @@ def sending(slug: str):
                     failed=report.failed), "success" if not report.failed else "error")
         return redirect(url_for("outreach.sending", slug=plan.slug))
     return render_template("outreach/sending.html", plan=plan, form=form,
+                           choices_open=enrolment_service.choices_open(plan),
                            progress=invitation_service.progress(db.session, plan),
                            batch=invitation_service.WEB_BATCH)
 
@@ -319,6 +327,27 @@ def invitation_link(invitation_id: int):
     return render_template("outreach/invitation_link.html", invitation=invitation, link=link,
                            form=form, expired=invitation.expires_at is not None
                            and invitation.expires_at < utcnow())
+
+
+@bp.route("/invitations/<int:invitation_id>/reopen-choices", methods=["POST"])
+@requires("invitations.manage")
+def reopen_choices(invitation_id: int):
+    """Let one registered organisation change its file choices after the deadline."""
+    invitation = _invitation(invitation_id)
+    slug = invitation.plan.slug
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        until = enrolment_service.reopen_choices(db.session, invitation.organization,
+                                                 invitation.plan, actor_id=current_user.id)
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("outreach.invitations", slug=slug))
+    db.session.commit()
+    flash(isolated(_("%(name)s can change its file choices until %(date)s."),
+                   name=invitation.organization.name, date=format_datetime(until)), "success")
+    return redirect(url_for("outreach.invitations", slug=slug, status="registered"))
 
 
 # --- coordinator: the open call's requests -------------------------------------------------

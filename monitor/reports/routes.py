@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -35,6 +36,7 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
+from ..services import mailer
 from ..services.catalogue import queries as catalogue_queries
 from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import questionnaire
@@ -48,6 +50,7 @@ from ..services.results import (
     pseudonyms,
     publication,
     replies,
+    reply_notices,
     stats,
 )
 from ..services.tabular import write_csv
@@ -320,7 +323,8 @@ def recommendation(slug: str, recommendation_id: int):
 def _entry_form(plan: Plan) -> OfficialEntryForm:
     form = OfficialEntryForm()
     form.file.choices = [SelectChoice("", _("None"))] + [
-        SelectChoice(str(rf.id), f"{rf.id} · {i18n.localized(rf, 'title')}")
+        # Numbered as the plan page numbers them (their position), never by database id.
+        SelectChoice(str(rf.id), f"{rf.position} · {i18n.localized(rf, 'title')}")
         for rf in plan.files if rf.retired_at is None
     ]
     return form
@@ -451,7 +455,9 @@ def export_comparison(slug: str, label: str, fmt: str):
     result = comparison.compare(db.session, plan, period)
     data = exports.render(exports.comparison_tables(db.session, result), fmt,
                           rtl=i18n.text_direction() == "rtl")
-    return download(data, exports.filename("comparison", plan.slug, period.label, fmt=fmt), exports.mimetype(fmt))
+    # Not the dashboard's "comparison-…" CSV: this one carries the replies.
+    return download(data, exports.filename("comparison-with-replies", plan.slug, period.label,
+                                           fmt=fmt), exports.mimetype(fmt))
 
 
 @bp.route("/<slug>/<label>/export/evaluations.<fmt>")
@@ -462,7 +468,8 @@ def export_evaluations(slug: str, label: str, fmt: str):
     fmt = _format(fmt)
     data = exports.render(exports.evaluation_tables(db.session, plan, period), fmt,
                           rtl=i18n.text_direction() == "rtl")
-    return download(data, exports.filename("evaluations", plan.slug, period.label, fmt=fmt), exports.mimetype(fmt))
+    return download(data, exports.filename("evaluations", plan.slug, period.label, fmt=fmt),
+                    exports.mimetype(fmt))
 
 
 # --- the printable report -------------------------------------------------------------------
@@ -596,11 +603,20 @@ def _reply_action(slug: str, label: str, write, done: str, *,  # noqa: ANN001, A
 @bp.route("/<slug>/<label>/replies/respond", methods=["POST"])
 @requires("reply.respond")
 def respond(slug: str, label: str):
-    return _reply_action(slug, label, lambda plan, period, key, body: replies.respond(
-        db.session, plan, period, key, body, user=current_user,
-        result=comparison.compare(db.session, plan, period)),
-        _("The government's response was recorded. The NGOs that evaluated this item can "
-          "now read it and reply."))
+    def write(plan, period, key, body):  # noqa: ANN001, ANN202
+        message = replies.respond(db.session, plan, period, key, body, user=current_user,
+                                  result=comparison.compare(db.session, plan, period))
+        # The organisations that evaluated the item are told, with the same commit.
+        g.notices = reply_notices.response_recorded(db.session, plan, period, message)
+        return message
+
+    response = _reply_action(slug, label, write, _(
+        "The government's response was recorded. The NGOs that evaluated this item can now "
+        "read it and reply."))
+    notices = g.pop("notices", [])
+    if notices:
+        mailer.send_queued(db.session, notices)
+    return response
 
 
 @bp.route("/<slug>/<label>/replies/close", methods=["POST"])

@@ -276,16 +276,14 @@ def test_a_coordinator_invites_ngos_one_registers_and_evaluates_and_the_dashboar
     ngo.fill('textarea[name="q.assessment"]', ASSESSMENT[lang])
     ngo.fill('input[name="q.information_date"]', "2023-06-30")
     submit(ngo, "form.answers button[type=submit]:not([formaction])")
-    # The upload is part of the answers form: attaching saves what was typed with it.
-    attach = 'button[formenctype="multipart/form-data"]'
-    ngo.set_input_files('input[type=file][form=answers]', files=[{
+    upload = "#attachments"  # part of the answers form: attaching saves the answers too
+    ngo.set_input_files(f"{upload} input[type=file]", files=[{
         "name": "evidence 139.1.pdf", "mimeType": "application/pdf", "buffer": make.WORLD_PDF}])
-    ngo.check('input[name=visibility][value=coordinator][form=answers]')
-    submit(ngo, attach)
-    ngo.set_input_files('input[type=file][form=answers]', files=[{  # kept within the NGO
+    ngo.check(f'{upload} input[name=visibility][value=coordinator]')
+    submit(ngo, f"{upload} button[formenctype]")
+    ngo.set_input_files(f"{upload} input[type=file]", files=[{  # kept within the NGO
         "name": "witnesses.pdf", "mimeType": "application/pdf", "buffer": make.WORLD_PDF}])
-    ngo.check('input[name=visibility][value=organization][form=answers]')
-    submit(ngo, attach)
+    submit(ngo, f"{upload} button[formenctype]")
     journey.check(ngo, "evaluation-attached")
     submit(ngo, 'button[formaction$="/submit"]')
     journey.check(ngo, "evaluation-submitted")

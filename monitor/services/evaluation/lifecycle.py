@@ -57,6 +57,7 @@ from ...models import (
 from .. import audit
 from ..catalogue import text_versions
 from . import attachments as attachment_service
+from . import notifications
 from .questionnaire import status_score, validate_answers
 from .questionnaire_versions import (
     current_definition,
@@ -486,6 +487,7 @@ def send_for_approval(session: Session, evaluation: Evaluation, raw: dict[str, A
                  plan_id=evaluation.period.plan_id,
                  before={"state": before_state, "version": expected_version},
                  after={"state": evaluation.state, "version": evaluation.version, **extra})
+    notifications.awaiting_approval(session, evaluation, actor=user)  # nobody left waiting
     return evaluation
 
 

@@ -1,6 +1,10 @@
 """Telling the people of an organisation about an evaluation, by email in their language:
-the link to it and whom to tell (active people only, never the one who acted)."""
+the link to it and whom to tell (active people only, never the one who acted). Nobody is
+left waiting: the administrators hear when an evaluation awaits their approval, the
+evaluator when it is returned, everyone concerned when the coordinator asks."""
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,7 +20,8 @@ def link(evaluation: Evaluation, *, review: bool = False) -> str:
 
 
 def notify(session: Session, evaluation: Evaluation, recipients: list[User], *, kind: str,
-            template: str, comment: str, actor: User) -> list[OutgoingEmail]:
+           template: str, actor: User, comment: str | None = None,
+           **context: Any) -> list[OutgoingEmail]:
     emails = []
     seen = set()
     org = evaluation.organization
@@ -29,7 +34,7 @@ def notify(session: Session, evaluation: Evaluation, recipients: list[User], *, 
             lang=person.language or org.preferred_language, plan_id=evaluation.period.plan_id,
             evaluation=evaluation, recommendation=evaluation.recommendation,
             period=evaluation.period, plan=evaluation.period.plan, comment=comment,
-            link=link(evaluation), organization=org))
+            link=link(evaluation), organization=org, **context))
     return emails
 
 
@@ -37,3 +42,11 @@ def org_users(session: Session, organization_id: int, role: str) -> list[User]:
     return list(session.scalars(sa.select(User).where(
         User.organization_id == organization_id, User.role == role, User.active.is_(True)
     ).order_by(User.id)))
+
+
+def awaiting_approval(session: Session, evaluation: Evaluation, *,
+                      actor: User) -> list[OutgoingEmail]:
+    """One email per active administrator of the organisation (not the sender)."""
+    return notify(session, evaluation, org_users(session, evaluation.organization_id, "ngo_admin"),
+                  kind="evaluation_awaiting_approval", template="evaluation_awaiting_approval",
+                  actor=actor, sender=actor)

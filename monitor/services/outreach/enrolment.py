@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ... import tokens
 from ...models import (
+    ChoicesReopening,
     EvaluatorInvitation,
     FileChoice,
     Organization,
@@ -59,13 +60,54 @@ def choices_deadline(plan: Plan) -> dt.datetime | None:
     return max(d for d in deadlines if d is not None)
 
 
-def choices_open(plan: Plan, now: dt.datetime | None = None) -> bool:
+def choices_open(plan: Plan, now: dt.datetime | None = None, *,
+                 reopened_until: dt.datetime | None = None) -> bool:
+    """Can file choices be changed in `plan` now? `reopened_until`: the coordinator reopened
+    them for one organisation until then (see `reopen_choices`)."""
     if plan.status == "closed":
         return False
+    now = now or utcnow()
+    if reopened_until is not None and now <= reopened_until:
+        return True
     if plan.periods and not any(p.status == "open" for p in plan.periods):
         return False
     deadline = choices_deadline(plan)
-    return deadline is None or (now or utcnow()) <= deadline
+    return deadline is None or now <= deadline
+
+
+def reopened_until(session: Session, organization_id: int, plan_id: int) -> dt.datetime | None:
+    """Until when the coordinator reopened this organisation's choices in this plan."""
+    return session.scalar(sa.select(ChoicesReopening.until).where(
+        ChoicesReopening.organization_id == organization_id,
+        ChoicesReopening.plan_id == plan_id))
+
+
+#: How long file choices stay open for an organisation when the coordinator reopens them.
+REOPEN_DAYS = 14
+
+
+def reopen_choices(session: Session, organization: Organization, plan: Plan, *,
+                   actor_id: int | None, days: int = REOPEN_DAYS) -> dt.datetime:
+    """Let one registered organisation change its file choices for `days` days, whatever
+    the plan's deadline. Audited. Returns the new end."""
+    if plan.status == "closed":
+        raise EnrolmentError(_("This plan is closed: evaluations can no longer be changed or "
+                               "submitted."), 409)
+    if not is_registered(session, organization.id, plan.id):
+        raise EnrolmentError(_("This organisation is not registered for this plan."), 409)
+    until = utcnow() + dt.timedelta(days=days)
+    row = session.scalar(sa.select(ChoicesReopening).where(
+        ChoicesReopening.organization_id == organization.id,
+        ChoicesReopening.plan_id == plan.id))
+    before = {"until": row.until.isoformat()} if row else None
+    if row is None:
+        row = ChoicesReopening(organization_id=organization.id, plan_id=plan.id, until=until)
+        session.add(row)
+    row.until, row.reopened_by_id = until, actor_id
+    audit.record(session, "enrolment.choices_reopened", row, actor_id=actor_id,
+                 organization_id=organization.id, plan_id=plan.id, before=before,
+                 after={"until": until.isoformat()})
+    return until
 
 
 def choices_for(session: Session, organization_id: int) -> dict[int, FileChoice]:
@@ -79,7 +121,8 @@ def save_choices(session: Session, organization: Organization, plan: Plan,
     confirmation email when something changed."""
     if not is_registered(session, organization.id, plan.id):
         raise EnrolmentError(_("Your organisation is not registered for this plan."), 404)
-    if not choices_open(plan):
+    reopened = reopened_until(session, organization.id, plan.id)
+    if not choices_open(plan, reopened_until=reopened):
         raise EnrolmentError(_("The deadline to change your choices for this plan has passed. "
                                "Nothing was changed."), 409)
     files = active_files(plan)
@@ -109,7 +152,24 @@ def save_choices(session: Session, organization: Organization, plan: Plan,
         reply_to=plan.body.contact_email, organization=organization, plan=plan, body=plan.body,
         monitored=[f for f in files if f.id in monitored],
         declined=[f for f in files if f.id not in monitored], counts=counts,
-        deadline=choices_deadline(plan), home_link=f"{base_url()}/ngo", actor=actor)
+        deadline=_deadline(plan, reopened), home_link=f"{base_url()}/ngo", actor=actor)
+
+
+def _deadline(plan: Plan, reopened: dt.datetime | None) -> dt.datetime | None:
+    """Until when this organisation can change its choices (None: no deadline)."""
+    deadline = choices_deadline(plan)
+    if reopened is None or reopened < utcnow():
+        return deadline
+    if not choices_open(plan):  # only the reopening keeps them open
+        return reopened
+    return None if deadline is None else max(deadline, reopened)
+
+
+def reopenings(session: Session, plan_id: int) -> dict[int, dt.datetime]:
+    """{organisation id: until} of the reopenings still running in a plan."""
+    return dict(session.execute(
+        sa.select(ChoicesReopening.organization_id, ChoicesReopening.until).where(
+            ChoicesReopening.plan_id == plan_id, ChoicesReopening.until >= utcnow())).all())
 
 
 # --- people --------------------------------------------------------------------------------
@@ -293,10 +353,14 @@ class PlanEnrolment:
 def plan_enrolments(session: Session, organization_id: int, plans: list[Plan]
                     ) -> list[PlanEnrolment]:
     choices = choices_for(session, organization_id)
+    reopened = dict(session.execute(sa.select(ChoicesReopening.plan_id, ChoicesReopening.until)
+                                    .where(ChoicesReopening.organization_id == organization_id)
+                                    ).all())
     result = []
     for plan in plans:
+        until = reopened.get(plan.id)
         result.append(PlanEnrolment(plan=plan, files=active_files(plan),
                                     counts=file_counts(session, plan),
-                                    choices=choices, deadline=choices_deadline(plan),
-                                    open=choices_open(plan)))
+                                    choices=choices, deadline=_deadline(plan, until),
+                                    open=choices_open(plan, reopened_until=until)))
     return result

@@ -78,6 +78,14 @@ def funnel(session: Session, plan: Plan, *, list_limit: int = 100) -> Funnel:
         .group_by(mail.c.status)).all())
     result.queued, result.sent, result.failed = (emails.get(s, 0) for s in
                                                  ("queued", "sent", "failed"))
+    # Opened or answered with no email of ours (a link passed on by hand, or a history
+    # recorded before monitor): it reached the organisation all the same.
+    result.sent += session.scalar(
+        sa.select(sa.func.count()).select_from(Invitation)
+        .outerjoin(mail, mail.c.invitation_id == Invitation.id)
+        .where(active, mail.c.invitation_id.is_(None),
+               sa.or_(Invitation.opened_at.is_not(None),
+                      Invitation.status.in_(("registered", "declined"))))) or 0
     result.failures = [(org, error or "") for org, error in session.execute(
         sa.select(Organization, mail.c.last_error).select_from(Invitation)
         .join(mail, mail.c.invitation_id == Invitation.id)

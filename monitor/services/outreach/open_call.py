@@ -27,6 +27,7 @@ from .invitations import (
     _new_link,
     queue_invitation_emails,
 )
+from . import notices
 from .organizations import OrganizationError, clean_fields, find_by_email
 
 
@@ -52,6 +53,8 @@ def submit_join_request(session: Session, plan: Plan, raw: dict[str, Any]) -> Jo
     session.flush()
     audit.record(session, "join_request.submitted", request, plan_id=plan.id,
                  after={"email": values["email"]})
+    # The plan's coordinators are told of a new request (not of a repeated one).
+    notices.join_request_received(session, request)
     return request
 
 

@@ -176,8 +176,8 @@ class Comparison:
 
 
 def _csv(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    # Booleans stay booleans: services.tabular writes them as every CSV of monitor does
+    # (TRUE/FALSE, the spelling spreadsheets read as a boolean).
     return value
 
 

@@ -1,0 +1,31 @@
+"""Nobody is left waiting: the coordinators of a plan are told by email, each in their own
+language, that an organisation asked to join it through the open call."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from ...models import JoinRequest, OutgoingEmail, Plan, User
+from .. import mailer
+
+
+def coordinators_of(session: Session, plan: Plan) -> list[User]:
+    """The active coordinators who manage `plan`: its body's, and those of every body."""
+    return list(session.scalars(sa.select(User).where(
+        User.role == "coordinator", User.active.is_(True),
+        sa.or_(User.body_id == plan.body_id, User.body_id.is_(None))).order_by(User.id)))
+
+
+def join_request_received(session: Session, request: JoinRequest) -> list[OutgoingEmail]:
+    """Queue one email per coordinator of the plan, with the number of requests waiting."""
+    plan = request.plan
+    pending = session.scalar(sa.select(sa.func.count()).select_from(JoinRequest).where(
+        JoinRequest.plan_id == plan.id, JoinRequest.status == "pending")) or 0
+    base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
+    link = f"{base}/plans/{plan.slug}/join-requests"
+    return [mailer.queue(
+        session, kind="join_request_received", to=person.email,
+        template="join_request_received", lang=person.language or "ar", plan_id=plan.id,
+        plan=plan, join_request=request, pending=pending, link=link)
+        for person in coordinators_of(session, plan)]

@@ -1,0 +1,34 @@
+"""Nobody is left waiting: when the government responds on an item, each organisation that
+evaluated it is told by email, in its own language, so that it can read and reply."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from ...models import Evaluation, Organization, OutgoingEmail, Plan, ReplyMessage, ReportingPeriod
+from .. import mailer
+from .replies import evaluated_keys, parse_level
+
+
+def response_recorded(session: Session, plan: Plan, period: ReportingPeriod,
+                      message: ReplyMessage) -> list[OutgoingEmail]:
+    """Queue one email per organisation that evaluated the item (a counted evaluation)."""
+    level = parse_level(session, plan, message.level_key)
+    organizations = session.scalars(
+        sa.select(Organization).where(Organization.id.in_(
+            sa.select(Evaluation.organization_id).where(
+                Evaluation.period_id == period.id, Evaluation.counted == sa.true())))
+        .order_by(Organization.id)).all()
+    base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
+    emails = []
+    for organization in organizations:
+        if message.level_key not in evaluated_keys(session, organization.id, period):
+            continue
+        emails.append(mailer.queue(
+            session, kind="reply_response", to=organization.email, template="reply_response",
+            lang=organization.preferred_language, plan_id=plan.id, plan=plan, period=period,
+            organization=organization, body=plan.body, reply_to=plan.body.contact_email,
+            level=level,
+            link=f"{base}/our-results/{plan.slug}?period={period.label}"))
+    return emails
