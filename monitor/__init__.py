@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["MONITOR_ATTACHMENT_DIR"] = os.path.join(app.instance_path, "attachments")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TOP / "translations"))
     app.config["SECRET_KEY"] = _secret_key(app)
+    _log_key_configured(app)
 
     if app.config.get("MONITOR_PROXIES"):
         # Behind a reverse proxy: take the client's address and scheme from its headers,
@@ -84,6 +85,16 @@ def _secret_key(app: Flask) -> str:
     )
 
 
+def _log_key_configured(app: Flask) -> None:
+    """FLASK_MONITOR_LOG_KEY_FILE outside the embedded default (services.results.log_key)."""
+    from .services.results import log_key
+
+    try:
+        log_key.check_configured(app.config)
+    except log_key.LogKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def _init_extensions(app: Flask) -> None:
     from . import i18n
     from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -125,3 +136,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(results_bp)
     app.register_blueprint(public_bp)
+
+    from .public.transparency import bp as transparency_bp
+
+    app.register_blueprint(transparency_bp)

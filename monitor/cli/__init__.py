@@ -13,7 +13,8 @@ def register(app: Flask) -> None:
     # Areas that add their own command groups.
     import importlib
 
-    for name in ("catalogue", "invitations", "evaluations", "reports", "operations"):
+    for name in ("catalogue", "invitations", "evaluations", "reports", "operations",
+                 "transparency"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

@@ -560,3 +560,6 @@ class AuditEvent(db.Model):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+from .transparency import LogEntry, LogHead, LogKey, LogNode, LogState, OpenDataSnapshot  # noqa: E402,F401

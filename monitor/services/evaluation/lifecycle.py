@@ -60,6 +60,7 @@ from ...models import (
 )
 from .. import audit, mailer
 from ..tabular import TabularError, read_table, write_csv, write_xlsx
+from ..results import transparency_log
 from . import attachments as attachment_service
 from .questionnaire import ANSWER_TYPES, status_score, validate_answers
 from .questionnaire_versions import (
@@ -573,6 +574,7 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
         raise AlreadySubmitted(session.get(Evaluation, evaluation_id)) from None
     make_transient_to_detached(revision)
     session.add(revision)
+    transparency_log.record_submission(session, revision)
     if comment:
         session.add(EvaluationNote(evaluation_id=evaluation.id, kind="reply",
                                    author_id=user.id if user else None, body=comment,
