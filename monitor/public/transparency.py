@@ -96,3 +96,9 @@ def log_receipt(revision: EvaluationRevision) -> str:
     """The receipt shown for a submitted version: its log receipt, else its content hash."""
     return transparency_log.receipt_of(db.session, revision.id) or revision.content_hash
 
+
+
+@bp.app_template_global("log_head")
+def log_head():  # noqa: ANN201
+    """The newest signed head, for the public page (read only)."""
+    return transparency_log.newest_head(db.session)

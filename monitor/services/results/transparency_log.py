@@ -136,10 +136,14 @@ def head_dict(head: LogHead | Any) -> dict[str, Any]:
             "signature": head.signature}
 
 
+def newest_head(session: Session) -> LogHead | None:
+    return session.scalar(sa.select(LogHead).order_by(LogHead.tree_size.desc()).limit(1))
+
+
 def latest_head(session: Session) -> LogHead | None:
     """The newest signed head; signs one first when the log grew without one (entries
     appended by the migration)."""
-    head = session.scalar(sa.select(LogHead).order_by(LogHead.tree_size.desc()).limit(1))
+    head = newest_head(session)
     state = session.get(LogState, 1)
     if state is not None and state.size and (head is None or head.tree_size < state.size):
         _sign(session, state.size, merkle.root_from_frontier(
