@@ -251,3 +251,41 @@ def test_consistency_between_honest_heads_verifies(world, app, runner, client, t
     assert client.get("/log/consistency?from=5&to=3").status_code == 400
     assert client.get("/log/consistency?from=x").status_code == 400
     assert runner.invoke(args=["receipts", "verify"]).exit_code == 0
+
+
+def test_the_ngo_gets_its_proof_by_email_and_on_its_receipt_page(world, app, tmp_path):
+    from factories import COMPLETE_ANSWERS
+    from monitor.models import OutgoingEmail
+    from monitor.services.evaluation import lifecycle as evaluation_service
+    from support import client_as
+
+    evaluation = evaluation_service.start(
+        db.session, organization_id=world.orgs["alpha"].id, recommendation=world.recs["139.3"],
+        period=world.period, user=world.evaluators["alpha"],
+        answers=dict(COMPLETE_ANSWERS, status="75"))
+    with app.test_request_context():  # a submission from the web
+        evaluation_service.submit(db.session, evaluation, None,
+                                  expected_version=evaluation.version,
+                                  user=world.admins["alpha"])
+    db.session.commit()
+    email = db.session.scalar(sa.select(OutgoingEmail).where(OutgoingEmail.kind == "receipt"))
+    assert email.recipient == world.admins["alpha"].email
+    proof = json.loads(email.body_text.split("\n\n{", 1)[1].rsplit("}", 1)[0].join("{}"))
+    assert proof["receipt"] in email.body_text and proof["tree_size"] == 7
+    key = _key_file(app.test_client(), tmp_path)
+    (tmp_path / "mailed.json").write_text(json.dumps(proof))
+    assert _verify_py(tmp_path, "--proof", "mailed.json", "--key", str(key)).returncode == 0
+
+    # The receipt page: the receipt, how to keep it, and the proof to download.
+    admin = client_as(app, world.admins["alpha"])
+    page = admin.get(f"/evaluations/{evaluation.id}?lang=en").get_data(as_text=True)
+    assert proof["receipt"] in page and "Download the proof (JSON)" in page
+    assert "keep it" in page
+    response = admin.get(f"/evaluations/{evaluation.id}/proof.json?revision=1")
+    assert response.status_code == 200 and "attachment" in response.headers[
+        "Content-Disposition"]
+    (tmp_path / "page.json").write_bytes(response.get_data())
+    assert _verify_py(tmp_path, "--proof", "page.json", "--key", str(key)).returncode == 0
+    # Another organisation's evaluation: not found.
+    other = client_as(app, world.admins["beta"])
+    assert other.get(f"/evaluations/{evaluation.id}/proof.json").status_code == 404

@@ -87,8 +87,9 @@ def receipts_verify() -> None:
         _fail(f"The transparency log does not match its signed heads or the submitted "
               f"versions: {len(log.problems)} problem(s).")
         return
-    click.echo(f"All {report.checked} submitted version(s) match their receipts; the log's "
-               f"{log.entries} entries rebuild every one of its {log.heads} signed heads.")
+    click.echo(f"All {report.checked} submitted version(s) match their receipts.")
+    click.echo(f"The transparency log's {log.entries} entries rebuild every one of its "
+               f"{log.heads} signed heads.")
 
 
 @click.group("mail")

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from flask import has_request_context
 from sqlalchemy.orm import Session
 
 from ...models import (
@@ -112,8 +113,18 @@ def record_submission(session: Session, revision: EvaluationRevision) -> str:
     returns the receipt."""
     nonce = secrets.token_hex(16)
     receipt = receipt_for(revision.content_hash, nonce)
-    _append(session, kind="revision", receipt=receipt, revision_id=revision.id,
-            content_hash=revision.content_hash, nonce=nonce)
+    head = _append(session, kind="revision", receipt=receipt, revision_id=revision.id,
+                   content_hash=revision.content_hash, nonce=nonce)
+    if has_request_context():  # a submission from the web: the receipt email
+        from . import receipt_mail
+
+        position = head["tree_size"] - 1
+        path = _hashes(session, merkle.inclusion_ranges(position, head["tree_size"]))
+        receipt_mail.queue(session, revision, {
+            "type": "inclusion", "receipt": receipt, "leaf_index": position,
+            "tree_size": head["tree_size"], "audit_path": path,
+            "content_hash": revision.content_hash, "nonce": nonce,
+            "signed_head": head_dict(_Head(**head))})
     return receipt
 
 
@@ -128,6 +139,15 @@ def record_unpublication(session: Session, period: ReportingPeriod, snapshot: in
 
 
 # --- heads and proofs -------------------------------------------------------------------------
+
+
+@dataclass
+class _Head:
+    tree_size: int
+    root_hash: str
+    timestamp: dt.datetime
+    key_id: str
+    signature: str
 
 
 def head_dict(head: LogHead | Any) -> dict[str, Any]:
