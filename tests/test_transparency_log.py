@@ -54,16 +54,16 @@ def test_the_tree_follows_rfc_9162_for_every_size_up_to_40():
     nodes: dict[tuple[int, int], bytes] = {}
     for n in range(1, 41):
         frontier, created = merkle.append_to_frontier(frontier, n - 1, leaves[n - 1])
-        nodes.update({(lv, p): h for lv, p, h in created})
+        nodes.update({merkle.node_key(lv, p): h for lv, p, h in created})
         assert merkle.root_from_frontier(frontier) == _mth(leaves[:n]) == merkle.root_of(
             leaves[:n])
         rows, bulk_frontier = transparency_log.build_nodes([bytes([i]).hex() * 32
                                                             for i in range(n)])
         assert bulk_frontier == frontier
-        assert {(r["level"], r["position"]): r["hash"] for r in rows} == nodes
+        assert {r["key"]: r["hash"] for r in rows} == nodes
         for m in range(n):
             path = merkle.ranges_hashes(merkle.inclusion_ranges(m, n),
-                                        lambda lv, p: nodes[(lv, p)])
+                                        lambda lv, p: nodes[merkle.node_key(lv, p)])
             assert path == _path(m, leaves[:n])
             assert merkle.verify_inclusion(leaves[m], m, n, path, _mth(leaves[:n]))
             assert verify_script.verify_inclusion(leaves[m], m, n, path, _mth(leaves[:n]))
@@ -72,7 +72,7 @@ def test_the_tree_follows_rfc_9162_for_every_size_up_to_40():
             assert not verify_script.verify_inclusion(other, m, n, path, _mth(leaves[:n]))
         for m in range(1, n + 1):
             proof = merkle.ranges_hashes(merkle.consistency_ranges(m, n),
-                                         lambda lv, p: nodes[(lv, p)]) if m < n else []
+                                         lambda lv, p: nodes[merkle.node_key(lv, p)]) if m < n else []
             assert proof == (_subproof(m, leaves[:n], True) if m < n else [])
             assert merkle.verify_consistency(m, n, _mth(leaves[:m]), _mth(leaves[:n]), proof)
             assert verify_script.verify_consistency(m, n, _mth(leaves[:m]), _mth(leaves[:n]),
@@ -289,3 +289,30 @@ def test_the_ngo_gets_its_proof_by_email_and_on_its_receipt_page(world, app, tmp
     # Another organisation's evaluation: not found.
     other = client_as(app, world.admins["beta"])
     assert other.get(f"/evaluations/{evaluation.id}/proof.json").status_code == 404
+
+
+def test_production_refuses_to_start_without_the_log_key_file(monkeypatch):
+    from monitor import ConfigurationError, create_app
+
+    monkeypatch.delenv("FLASK_MONITOR_LOG_KEY_FILE", raising=False)
+    with pytest.raises(ConfigurationError, match="FLASK_MONITOR_LOG_KEY_FILE"):
+        create_app({"SECRET_KEY": "k" * 48,
+                    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://monitor@127.0.0.1/none"})
+
+
+def test_the_embedded_default_makes_its_key_once_and_never_again_after_signed_heads(
+        app, tmp_path):
+    from monitor.services.results import log_key
+
+    app.config["TESTING"] = False
+    app.instance_path = str(tmp_path)
+    key = log_key.signing_key(db.session)
+    path = tmp_path / "log_key"
+    assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+    assert log_key.signing_key(db.session).key_id == key.key_id
+    transparency_log.record_unpublication(db.session, make.setting().period, None)
+    db.session.commit()
+    path.unlink()  # lost: monitor must not quietly sign with a new key
+    with pytest.raises(log_key.LogKeyError, match="does not make a new one"):
+        log_key.signing_key(db.session)
+    assert not path.exists()

@@ -39,10 +39,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('key_id', name=op.f('pk_log_key'))
     )
     op.create_table('log_node',
-    sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
-    sa.Column('position', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('key', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
-    sa.PrimaryKeyConstraint('level', 'position', name=op.f('pk_log_node'))
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_log_node'))
     )
     op.create_table('log_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -93,8 +92,7 @@ def _append_existing_revisions() -> None:
     entry = sa.table("log_entry", sa.column("position"), sa.column("kind"),
                      sa.column("receipt"), sa.column("revision_id"),
                      sa.column("content_hash"), sa.column("created_at"))
-    node = sa.table("log_node", sa.column("level"), sa.column("position"),
-                    sa.column("hash", sa.LargeBinary))
+    node = sa.table("log_node", sa.column("key"), sa.column("hash", sa.LargeBinary))
     state = sa.table("log_state", sa.column("id"), sa.column("size"),
                      sa.column("frontier", sa.JSON))
     if revisions:

@@ -53,14 +53,13 @@ class LogEntry(db.Model):
 
 
 class LogNode(db.Model):
-    """The hash of the complete subtree (level, position): leaves [position * 2**level,
-    (position + 1) * 2**level)."""
+    """The hash of the complete subtree at (level, position), covering leaves
+    [position * 2**level, (position + 1) * 2**level). One integer key, level << 48 |
+    position (services.results.merkle.node_key), so that a proof reads its nodes with one
+    cached `key IN (...)`."""
 
     __tablename__ = "log_node"
-    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True,
-                                       autoincrement=False)
-    position: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True,
-                                          autoincrement=False)
+    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
 
 

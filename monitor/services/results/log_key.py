@@ -13,6 +13,7 @@ its id is the SHA-256 of the 32 raw public-key bytes, in hex.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -75,11 +76,25 @@ def write_new_key(path: Path) -> SigningKey:
     return _wrap(private)
 
 
+_parsed: dict[tuple[str, int, int], SigningKey] = {}
+
+
 def _read(path: Path) -> SigningKey:
-    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(private, Ed25519PrivateKey):
-        raise LogKeyError(f"{path} is not an Ed25519 private key.")
-    return _wrap(private)
+    """The key in `path`, parsed once per process (and again when the file changes)."""
+    stat = path.stat()
+    marker = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if marker not in _parsed:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(private, Ed25519PrivateKey):
+            raise LogKeyError(f"{path} is not an Ed25519 private key.")
+        _parsed[marker] = _wrap(private)
+    return _parsed[marker]
+
+
+@functools.lru_cache(maxsize=8)
+def _derived(secret: str) -> SigningKey:
+    seed = hashlib.sha256(b"monitor-log-key\n" + secret.encode()).digest()
+    return _wrap(Ed25519PrivateKey.from_private_bytes(seed))
 
 
 def signing_key(session: Session) -> SigningKey:
@@ -92,8 +107,7 @@ def signing_key(session: Session) -> SigningKey:
             raise LogKeyError(f"The log key file {path} does not exist.")
         key = _read(path)
     elif config.get("TESTING"):
-        seed = hashlib.sha256(b"monitor-log-key\n" + str(config["SECRET_KEY"]).encode()).digest()
-        key = _wrap(Ed25519PrivateKey.from_private_bytes(seed))
+        key = _derived(str(config["SECRET_KEY"]))
     else:
         path = Path(current_app.instance_path) / "log_key"
         if path.exists():
@@ -108,10 +122,15 @@ def signing_key(session: Session) -> SigningKey:
                 key = write_new_key(path)
             except FileExistsError:  # another process made it first
                 key = _read(path)
-    if session.get(LogKey, key.key_id) is None:
-        session.add(LogKey(key_id=key.key_id, public_key=key.public_pem, created_at=utcnow()))
-        session.flush()
+    connection = session.connection()
+    if connection.execute(_KNOWN, {"key_id": key.key_id}).first() is None:
+        connection.execute(sa.insert(LogKey.__table__), {
+            "key_id": key.key_id, "public_key": key.public_pem, "created_at": utcnow()})
     return key
+
+
+_KNOWN = sa.select(LogKey.__table__.c.key_id).where(
+    LogKey.__table__.c.key_id == sa.bindparam("key_id"))
 
 
 def public_key(session: Session, key_id: str | None = None) -> LogKey | None:

@@ -28,6 +28,11 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
+def node_key(level: int, position: int) -> int:
+    """The stored node's one integer key."""
+    return level << 48 | position
+
+
 def split(n: int) -> int:
     """The largest power of two smaller than n (n >= 2)."""
     return 1 << ((n - 1).bit_length() - 1)

@@ -67,35 +67,40 @@ def _stamp(moment: dt.datetime) -> str:
 
 # --- appending ------------------------------------------------------------------------------
 
+# Core statements built once (an append runs on every submission): the state row's UPDATE
+# locks it until commit and returns the size and frontier before this append.
+_STATE = LogState.__table__
+_BUMP = (sa.update(_STATE).where(_STATE.c.id == 1).values(size=_STATE.c.size + 1)
+         .returning(_STATE.c.size, _STATE.c.frontier))
+_FRONTIER = sa.update(_STATE).where(_STATE.c.id == 1).values(
+    frontier=sa.bindparam("new_frontier"))
 _ENTRY = sa.insert(LogEntry.__table__)
 _NODE = sa.insert(LogNode.__table__)
 _HEAD = sa.insert(LogHead.__table__)
 
 
-def _lock(session: Session) -> tuple[int, list[bytes]]:
-    """Take the log's row (the UPDATE locks it until commit) and return the size before
-    this append and the frontier."""
-    bumped = session.execute(sa.update(LogState).where(LogState.id == 1)
-                             .values(size=LogState.size + 1)
-                             .execution_options(synchronize_session=False)).rowcount
-    if not bumped:  # the first append of a database built without the migration
-        session.execute(sa.insert(LogState.__table__).values(id=1, size=1, frontier=[]))
-    size, frontier = session.execute(sa.select(LogState.size, LogState.frontier)
-                                     .where(LogState.id == 1)).one()
+def _lock(connection: sa.Connection) -> tuple[int, list[bytes]]:
+    """Take the log's row and return the size before this append and the frontier."""
+    row = connection.execute(_BUMP).first()
+    if row is None:  # the first append of a database built without the migration
+        connection.execute(sa.insert(_STATE).values(id=1, size=1, frontier=[]))
+        return 0, []
+    size, frontier = row
     return size - 1, [bytes.fromhex(h) for h in frontier or []]
 
 
 def _append(session: Session, **entry: Any) -> dict[str, Any]:
-    position, frontier = _lock(session)
+    connection = session.connection()
+    position, frontier = _lock(connection)
     leaf = merkle.leaf_hash(bytes.fromhex(entry["receipt"]))
     frontier, created = merkle.append_to_frontier(frontier, position, leaf)
     now = utcnow().replace(microsecond=0)
-    session.execute(_ENTRY, {"position": position, "created_at": now, "revision_id": None,
-                             "content_hash": None, "nonce": None, "period_id": None, **entry})
-    session.execute(_NODE, [{"level": lv, "position": p, "hash": h} for lv, p, h in created])
-    session.execute(sa.update(LogState).where(LogState.id == 1)
-                    .values(frontier=[h.hex() for h in frontier])
-                    .execution_options(synchronize_session=False))
+    connection.execute(_ENTRY, {"position": position, "created_at": now, "revision_id": None,
+                                "content_hash": None, "nonce": None, "period_id": None,
+                                **entry})
+    connection.execute(_NODE, [{"key": merkle.node_key(lv, p), "hash": h}
+                               for lv, p, h in created])
+    connection.execute(_FRONTIER, {"new_frontier": [h.hex() for h in frontier]})
     return _sign(session, position + 1, merkle.root_from_frontier(frontier).hex(), now)
 
 
@@ -104,7 +109,7 @@ def _sign(session: Session, size: int, root: str, now: dt.datetime) -> dict[str,
     stamp = _stamp(now)
     head = {"tree_size": size, "root_hash": root, "timestamp": now, "key_id": key.key_id,
             "signature": key.sign(head_message(size, root, stamp))}
-    session.execute(_HEAD, head)
+    session.connection().execute(_HEAD, head)
     return head
 
 
@@ -180,13 +185,16 @@ def head_at(session: Session, size: int) -> LogHead:
     return head
 
 
+_NODES = sa.select(LogNode.key, LogNode.hash).where(
+    LogNode.key.in_(sa.bindparam("keys", expanding=True)))
+
+
 def _nodes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    keys = sorted(set(keys))
-    if not keys:
+    wanted = {merkle.node_key(level, position): (level, position) for level, position in keys}
+    if not wanted:
         return {}
-    rows = session.execute(sa.select(LogNode.level, LogNode.position, LogNode.hash).where(
-        sa.tuple_(LogNode.level, LogNode.position).in_(keys)))
-    return {(level, position): bytes(h) for level, position, h in rows}
+    rows = session.execute(_NODES, {"keys": sorted(wanted)})
+    return {wanted[key]: bytes(h) for key, h in rows}
 
 
 def _hashes(session: Session, ranges: list[merkle.Range]) -> list[str]:
@@ -347,7 +355,7 @@ def build_nodes(receipts: list[str]) -> tuple[list[dict[str, Any]], list[bytes]]
     depth = 0
     frontier: list[bytes] = []
     while level:
-        rows += [{"level": depth, "position": i, "hash": h} for i, h in enumerate(level)]
+        rows += [{"key": merkle.node_key(depth, i), "hash": h} for i, h in enumerate(level)]
         if len(level) % 2:
             frontier.append(level[-1])
         level = [merkle.node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
