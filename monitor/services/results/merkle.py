@@ -14,15 +14,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
+# The hashes and the checks of proofs have one definition: the standalone verify.py's, which
+# the open dataset ships (it imports nothing of monitor; monitor imports it).
+from .verify_script import (  # noqa: F401  (re-exported)
+    leaf_hash,
+    node_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+
 Range = tuple[int, int]  # [start, end)
-
-
-def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
 
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -154,58 +155,3 @@ def ranges_hashes(ranges: list[Range], node: Callable[[int, int], bytes]) -> lis
 
 def nodes_needed(ranges: list[Range]) -> set[tuple[int, int]]:
     return {key for a, b in ranges for key in decompose(a, b)}
-
-
-# --- checking (the same algorithm verify.py carries) ---------------------------------------
-
-
-def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes],
-                     root: bytes) -> bool:
-    """RFC 9162 2.1.3.2."""
-    if index >= size:
-        return False
-    fn, sn, r = index, size - 1, leaf
-    for p in path:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and r == root
-
-
-def verify_consistency(m: int, n: int, first: bytes, second: bytes,
-                       proof: Sequence[bytes]) -> bool:
-    """RFC 9162 2.1.4.2."""
-    if m == n:
-        return not proof and first == second
-    if not 0 < m < n or not proof:
-        return False
-    path = list(proof)
-    if m & (m - 1) == 0:  # m is a power of two: the first root is the first node
-        path.insert(0, first)
-    fn, sn = m - 1, n - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    return fr == first and sr == second and sn == 0
