@@ -65,6 +65,14 @@ counts: for each recommendation, how many NGOs gave each score.
     out by subtraction. The open dataset publishes a recommendation's distribution of
     ratings only from 5 NGOs up.
 
+13. Every version an NGO submits gets a receipt, a fingerprint of exactly what it
+    submitted mixed with a random number, and every receipt is added to a public log that
+    can only grow. The NGO can download a proof that its receipt is in the log (it also
+    comes by email) and should keep it outside monitor; anyone who keeps a signed head
+    of the log can later check that no submitted evaluation was removed or changed. Each
+    published period has an open dataset with a program, verify.py, that recomputes
+    every published figure.
+
 Technical notes (for reviewers)
 -------------------------------
 * Step 4 is the "inclusive" linear interpolation of Python's
@@ -498,6 +506,15 @@ def method_steps(
             "The open dataset publishes a recommendation's distribution of ratings only "
             "from 5 NGOs up.",
             min_ngos=m,
+        ),
+        _l(
+            "Every version an NGO submits gets a receipt, a fingerprint of exactly what it "
+            "submitted mixed with a random number, and every receipt is added to a public "
+            "log that can only grow. The NGO can download a proof that its receipt is in the "
+            "log (it also comes by email) and should keep it outside monitor; anyone who "
+            "keeps a signed head of the log can later check that no submitted evaluation was "
+            "removed or changed. Each published period has an open dataset with a program, "
+            "verify.py, that recomputes every published figure."
         ),
     ]
 
