@@ -435,6 +435,10 @@ NOT_FREE_TEXT = {
     "attachment": {"stored_name", "content_type", "sha256", "visibility", "question"},
     "evaluation_note": {"kind"},
     "evaluation_revision": {"content_hash"},
+    # The transparency log: hashes, signatures, keys in hex or PEM, a fixed kind.
+    "log_entry": {"kind", "receipt", "content_hash", "nonce"},
+    "log_head": {"root_hash", "key_id", "signature"},
+    "log_key": {"key_id", "public_key"},
 }
 
 
