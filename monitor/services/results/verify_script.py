@@ -108,7 +108,8 @@ def ed25519_verify(public: bytes, message: bytes, signature: bytes) -> bool:
 
 def load_public_key(path: str) -> bytes:
     """A PEM SubjectPublicKeyInfo Ed25519 key (as /log/key serves it), or 64 hex digits."""
-    text = open(path, encoding="ascii").read().strip()
+    with open(path, encoding="ascii") as handle:
+        text = handle.read().strip()
     if "BEGIN PUBLIC KEY" in text:
         body = "".join(line for line in text.splitlines() if "-----" not in line)
         der = base64.b64decode(body)
@@ -276,6 +277,11 @@ def alpha_ordinal(histograms: list) -> float | None:
     return float(1 - (n - 1) * observed / expected)
 
 
+def _load(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def _num(text):
     return None if text in ("", None) else float(text)
 
@@ -302,7 +308,7 @@ class Checker:
 
 
 def check_dataset(folder: str) -> Checker:
-    meta = json.load(open(os.path.join(folder, "datapackage.json"), encoding="utf-8"))["monitor"]
+    meta = _load(os.path.join(folder, "datapackage.json"))["monitor"]
     min_ngos, threshold = meta["settings"]["min_ngos"], meta["settings"]["divergence_threshold"]
     min_distribution = meta["settings"]["min_ngos_distribution"]
     check = Checker()
@@ -392,18 +398,16 @@ def main(argv=None) -> int:
     if args.proof or args.consistency:
         key = _key(args, here if args.folder == here else args.folder)
         if args.proof:
-            problems = check_proof(json.load(open(args.proof, encoding="utf-8")), key)
+            problems = check_proof(_load(args.proof), key)
         else:
-            kept = json.load(open(args.kept, encoding="utf-8")) if args.kept else None
-            problems = check_consistency(json.load(open(args.consistency, encoding="utf-8")),
-                                         key, kept)
+            kept = _load(args.kept) if args.kept else None
+            problems = check_consistency(_load(args.consistency), key, kept)
         for problem in problems:
             print("FAILED:", problem)
         print("The proof does not verify." if problems else "The proof verifies.")
         return 1 if problems else 0
     check = check_dataset(args.folder)
-    meta = json.load(open(os.path.join(args.folder, "datapackage.json"), encoding="utf-8"))
-    head = meta["monitor"].get("signed_head")
+    head = _load(os.path.join(args.folder, "datapackage.json"))["monitor"].get("signed_head")
     key_path = args.key or os.path.join(args.folder, "log_key.pub")
     if head and os.path.exists(key_path):
         check.recomputed += 1
