@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._log_key import key_file  # noqa: E402
 from bench._postgres import create_schema, drop_schema  # noqa: E402
 from monitor import create_app  # noqa: E402
 from monitor.extensions import db  # noqa: E402
@@ -70,6 +71,7 @@ def _config(url: str, tmp: str) -> dict:
         "TESTING": False, "SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
         "SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": "127.0.0.1", "MONITOR_MAIL_OUTBOX": tmp,
         "MONITOR_ATTACHMENT_DIR": tmp, "RATELIMIT_ENABLED": False,
+        "MONITOR_LOG_KEY_FILE": key_file(),
     }
 
 

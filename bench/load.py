@@ -270,6 +270,7 @@ def _free_port() -> int:
 
 def prepare(folder: Path) -> dict:
     """Seed the demo into `folder`; return the accounts, their plans and work."""
+    from bench._log_key import key_file
     from monitor import create_app
     from monitor.demo import seed as demo
     from monitor.extensions import db
@@ -288,6 +289,7 @@ def prepare(folder: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'monitor.db'}",
         "MONITOR_MAIL_OUTBOX": str(folder / "outbox"),
         "MONITOR_ATTACHMENT_DIR": str(folder / "attachments"),
+        "MONITOR_LOG_KEY_FILE": key_file(),
     }
     app = create_app(config)
     with app.app_context():

@@ -48,6 +48,7 @@ sys.path.insert(0, str(TOP))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench._log_key import key_file  # noqa: E402
 from bench._postgres import create_schema, drop_schema  # noqa: E402
 
 PASSWORD = "bench password not secret"
@@ -234,7 +235,8 @@ def seed(url: str, clients: int, submissions: int) -> dict:
     from monitor.services.evaluation import lifecycle as evaluations
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-seed",
-                      "MONITOR_MAIL_OUTBOX": tempfile.mkdtemp()})
+                      "MONITOR_MAIL_OUTBOX": tempfile.mkdtemp(),
+                      "MONITOR_LOG_KEY_FILE": key_file()})
     with app.app_context():
         db.create_all()
         bench_metadata.create_all(db.engine)
@@ -497,6 +499,7 @@ def start_gunicorn(url: str, port: int, workdir: Path) -> subprocess.Popen:
         "FLASK_RATELIMIT_ENABLED": "false",
         "FLASK_MONITOR_MAIL_OUTBOX": str(workdir / "outbox"),
         "FLASK_MONITOR_ATTACHMENT_DIR": str(workdir / "attachments"),
+        "FLASK_MONITOR_LOG_KEY_FILE": key_file(),
         "PYTHONPATH": str(TOP),
     })
     log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process

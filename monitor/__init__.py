@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["MONITOR_ATTACHMENT_DIR"] = os.path.join(app.instance_path, "attachments")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TOP / "translations"))
     app.config["SECRET_KEY"] = _secret_key(app)
+    _log_key_configured(app)
 
     if app.config.get("MONITOR_PROXIES"):
         # Behind a reverse proxy: take the client's address and scheme from its headers,
@@ -85,6 +86,16 @@ def _secret_key(app: Flask) -> str:
         "of monitor (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'); "
         "sessions and the signed links in emails depend on it."
     )
+
+
+def _log_key_configured(app: Flask) -> None:
+    """FLASK_MONITOR_LOG_KEY_FILE outside the embedded default (services.results.log_key)."""
+    from .services.results import log_key
+
+    try:
+        log_key.check_configured(app.config)
+    except log_key.LogKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def _init_extensions(app: Flask) -> None:
@@ -141,3 +152,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(two_step_bp)
     sign_in.register(app)
+    from .public.transparency import bp as transparency_bp
+
+    app.register_blueprint(transparency_bp)

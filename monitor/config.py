@@ -59,6 +59,9 @@ class Config:
     MONITOR_IMPORT_DIR: str | None = None  # staged uploads awaiting confirmation; default instance/imports
     MONITOR_STATE_UNDER_REVIEW = "Iraq"  # UPR Info exports: rows for other States are skipped
     MONITOR_TIMEZONE = DEFAULT_TIMEZONE
+    # The Ed25519 key that signs the transparency log's heads: required in production;
+    # the embedded default keeps one in instance/log_key (services.results.log_key).
+    MONITOR_LOG_KEY_FILE: str | None = None
 
     # Web.
     MONITOR_PROXIES = 0  # number of reverse proxies in front (1 behind nginx): enables ProxyFix

@@ -12,6 +12,7 @@ add it to PARAMS (or BY_ENDPOINT when the name means another object on that rout
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -198,6 +199,10 @@ def _text(response) -> str:  # noqa: ANN001
                          if cell is not None)
     if response.mimetype == "application/pdf":
         return ""
+    if response.mimetype == "application/zip":  # a published period's open dataset
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+            return "\n".join(archive.read(name).decode("utf-8", "replace")
+                             for name in archive.namelist())
     return response.get_data(as_text=True)
 
 

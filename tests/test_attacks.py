@@ -443,6 +443,10 @@ NOT_FREE_TEXT = {
     # Two-step sign-in: an authenticator key and hashes, never shown.
     "two_factor": {"secret"},
     "recovery_code": {"code_hash"},
+    # The transparency log: hashes, signatures, keys in hex or PEM, a fixed kind.
+    "log_entry": {"kind", "receipt", "content_hash", "nonce"},
+    "log_head": {"root_hash", "key_id", "signature"},
+    "log_key": {"key_id", "public_key"},
 }
 
 

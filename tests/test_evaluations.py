@@ -153,7 +153,10 @@ def test_evaluator_drafts_admin_returns_and_submits_coordinator_asks_and_revisio
     (first,) = evaluation.revisions
     assert first.number == 1 and first.late is False and service.verify(first)
     assert first.answers["government_actions"] == "Law 12 of 2023 was drafted."
-    assert first.content_hash in text(admin.get(url))  # the receipt
+    # The receipt: the content hash with 128 random bits (the transparency log's entry).
+    from monitor.services.results.transparency_log import receipt_of
+
+    assert receipt_of(db.session, first.id) in text(admin.get(url))
 
     # The coordinator sees the counted version and only the shared document.
     coordinator = signed_in(app, s.coordinator)
@@ -192,7 +195,10 @@ def test_evaluator_drafts_admin_returns_and_submits_coordinator_asks_and_revisio
 
     page = text(coordinator.get(f"/evaluations/review/{evaluation.id}"))
     assert "The Ministry of Justice." in page and "The Ministry of Justice drafted it." in page
-    assert first.content_hash in page and evaluation.revisions[1].content_hash in page
+    from monitor.services.results.transparency_log import receipt_of
+
+    assert receipt_of(db.session, first.id) in page
+    assert receipt_of(db.session, evaluation.revisions[1].id) in page
     older = text(coordinator.get(f"/evaluations/review/{evaluation.id}?revision=1"))
     assert "Partly done." in older
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))

@@ -76,3 +76,56 @@ def test_stored_match_keys_are_recomputed_with_state_aliases_and_back(tmp_path, 
         assert stored() == earlier != compute_match_key(text, "United States of America")
         downgrade(directory=str(TOP / "migrations"), revision="base")
         db.engine.dispose()
+
+
+def test_the_log_migration_appends_the_submitted_versions_in_order(tmp_path, worker_id):
+    # A database from before the transparency log with two submitted versions, the later
+    # one written first: after the upgrade both are in the log, in the order they were
+    # submitted, their content hash as receipt, and `receipts verify` rebuilds it.
+    from monitor.services.results import merkle, transparency_log
+
+    url = _fresh_url(tmp_path, worker_id)
+    app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": url})
+    hashes = [hashlib.sha256(b"later").hexdigest(), hashlib.sha256(b"earlier").hexdigest()]
+    with app.app_context():
+        upgrade(directory=str(TOP / "migrations"), revision="b7e1c2d3a4f5")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO governing_body (id, slug) VALUES (1, 'b')",
+                "INSERT INTO plan (id, body_id, slug, status, created_at) VALUES "
+                "(1, 1, 'p', 'open', CURRENT_TIMESTAMP)",
+                "INSERT INTO reporting_period (id, plan_id, label, starts_on, ends_on, status) "
+                "VALUES (1, 1, '2023', '2023-01-01', '2023-12-31', 'open')",
+                "INSERT INTO recommendation (id, plan_id, sort_key) VALUES (1, 1, 'k')",
+                "INSERT INTO organization (id, name, email, preferred_language, created_at) "
+                "VALUES (1, 'o', 'o@example.org', 'ar', CURRENT_TIMESTAMP)",
+                "INSERT INTO questionnaire (id, plan_id, version, definition, created_at) "
+                "VALUES (1, 1, 1, '{}', CURRENT_TIMESTAMP)",
+                "INSERT INTO evaluation (id, organization_id, recommendation_id, period_id, "
+                "state, answers, version, counted, pseudonymous, updated_at) VALUES "
+                "(1, 1, 1, 1, 'submitted', '{}', 1, true, false, CURRENT_TIMESTAMP)",
+            ):
+                conn.execute(sa.text(statement))
+            for id_, number, day, digest in ((1, 2, "2023-06-02", hashes[0]),
+                                              (2, 1, "2023-06-01", hashes[1])):
+                conn.execute(sa.text(
+                    "INSERT INTO evaluation_revision (id, evaluation_id, number, "
+                    "questionnaire_id, answers, submitted_at, late, content_hash) VALUES "
+                    "(:id, 1, :n, 1, '{}', :day, false, :h)"),
+                    {"id": id_, "n": number, "day": day, "h": digest})
+        upgrade(directory=str(TOP / "migrations"))
+        with db.engine.connect() as conn:
+            entries = conn.execute(sa.text(
+                "SELECT position, revision_id, receipt FROM log_entry ORDER BY position")).all()
+            size = conn.execute(sa.text("SELECT size FROM log_state")).scalar()
+        assert [tuple(e) for e in entries] == [(0, 2, hashes[1]), (1, 1, hashes[0])]
+        assert size == 2
+        head = transparency_log.latest_head(db.session)  # signed on first need
+        assert head.root_hash == merkle.root_of(
+            [merkle.leaf_hash(bytes.fromhex(h)) for h in reversed(hashes)]).hex()
+        db.session.commit()
+        report = transparency_log.verify(db.session)
+        assert report.entries == 2 and report.heads == 1 and report.ok, report.problems
+        db.session.remove()
+        downgrade(directory=str(TOP / "migrations"), revision="base")
+        db.engine.dispose()

@@ -36,9 +36,9 @@ def test_an_ngo_sees_plan_and_file_results_but_never_another_organisations_answe
         for user in (world.admins[key], world.evaluators[key]):
             page = _page(_client(app, user), world)
             headline = page.split('id="headline-title"')[1].split('id="trend-title"')[0]
-            assert "20.0" in headline and "59.7" in headline and "−39.7" in headline
+            assert "20.0" in headline and "64.6" in headline and "−44.6" in headline
             files = page.split('id="files-title"')[1].split("<table")[1]
-            assert world.file1.title_en in files and "70.8" in files and "90.0" in files
+            assert world.file1.title_en in files and "91.7" in files and "90.0" in files
             assert "<svg" in page
             for other, org in world.orgs.items():
                 if other != key:

@@ -82,14 +82,15 @@ def test_the_page_shows_the_figures_in_three_languages(world, app):
     anonymous = app.test_client()
     en = anonymous.get(_public(world), headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in en
-    # Headline: official 20 against 59.7 (mean of means), gap −39.7, flagged.
+    # Headline: official 20 against 64.6, the mean of the means of the recommendations
+    # rated by at least 2 NGOs (139.1, 139.4: 139.2 with one NGO is left out), gap −44.6.
     headline = en.split('id="headline-title"')[1].split('id="trend-title"')[0]
-    assert "20.0" in headline and "59.7" in headline and "−39.7" in headline
+    assert "20.0" in headline and "64.6" in headline and "−44.6" in headline
     assert "Divergent" in headline
-    # Trend, files (file 1: 90 against 70.8), and the recommendations.
+    # Trend, files (file 1: 90 against 91.7, 139.2 left out), and the recommendations.
     assert '<svg' in en.split('id="trend-title"')[1]
     files = en.split('id="files-title"')[1].split('id="recs-title"')[0]
-    assert world.file1.title_en in files and "90.0" in files and "70.8" in files
+    assert world.file1.title_en in files and "90.0" in files and "91.7" in files
     recs = en.split('id="recs-title"')[1]
     row1 = recs.split("139.1</bdi>")[1].split("</tr>")[0]
     assert ">3<" in row1 and "91.7" in row1 and "−66.7" in row1
@@ -131,7 +132,7 @@ def test_a_file_or_plan_resting_on_fewer_ngos_than_the_minimum_is_withheld(world
     file2 = files.split(world.file2.title_en)[1].split("</tr>")[0]
     assert "withheld: fewer than 3 NGOs" in file2 and "37.5" not in file2
     # File 1 has 139.1, rated by three: shown.
-    assert "70.8" in files
+    assert "91.7" in files
     recs = page.split('id="recs-title"')[1]
     assert "fewer than 3 NGOs" in recs.split("139.4</bdi>")[1].split("</tr>")[0]
 

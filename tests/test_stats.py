@@ -322,7 +322,7 @@ def normalise(text):
 
 
 def test_method_steps_are_lazy_strings_usable_without_an_app():
-    assert len(METHOD_STEPS) == 11
+    assert len(METHOD_STEPS) == 13
     for step in METHOD_STEPS:
         assert type(step).__name__ == "LazyString"
         text = str(step)

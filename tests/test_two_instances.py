@@ -94,6 +94,7 @@ def database(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
         {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     folder = tmp_path_factory.mktemp("two")
     app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url,
+                      "MONITOR_LOG_KEY_FILE": _log_key_file(),
                       "MONITOR_ATTACHMENT_DIR": str(folder / "attachments"),
                       "MONITOR_MAIL_OUTBOX": "", "MAIL_SERVER": "127.0.0.1"})
     with app.app_context():
@@ -120,6 +121,16 @@ def database(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
         admin.dispose()
 
 
+def _log_key_file() -> str:
+    """The log key both instances share (required outside the embedded default)."""
+    from monitor.services.results.log_key import write_new_key
+
+    path = TOP / "tests" / "artifacts" / f"two-instances-log-key-{os.getpid()}.pem"
+    if not path.exists():
+        write_new_key(path)
+    return str(path)
+
+
 def _env(database: str, redis_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env.update({
@@ -131,6 +142,7 @@ def _env(database: str, redis_url: str, **extra: str) -> dict[str, str]:
         "FLASK_MONITOR_SESSION_STORE_URI": redis_url,
         "FLASK_MAIL_SERVER": "127.0.0.1",
         "FLASK_MONITOR_MAIL_OUTBOX": '""',
+        "FLASK_MONITOR_LOG_KEY_FILE": _log_key_file(),
         "PYTHONPATH": str(TOP),
     })
     env.update(extra)

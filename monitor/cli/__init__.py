@@ -12,11 +12,12 @@ from . import (
     invitations,
     operations,
     reports,
+    transparency,
     users,
 )
 
 
 def register(app: Flask) -> None:
     for module in (core, catalogue, deployment, invitations, evaluations, reports, operations,
-                   users):
+                   transparency, users):
         module.register(app)

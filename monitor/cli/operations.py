@@ -11,6 +11,7 @@ from ..extensions import db
 from ..services import backup as backup_service
 from ..services import mailer
 from ..services.evaluation import receipts
+from ..services.results import transparency_log
 
 
 def register(app: Flask) -> None:
@@ -68,17 +69,27 @@ def receipts_group() -> None:
 
 @receipts_group.command("verify")
 def receipts_verify() -> None:
-    """Check every stored evaluation version against its receipt hash; exit 1 on a mismatch."""
+    """Check every stored evaluation version against its receipt hash, and rebuild the
+    transparency log from the receipts against its signed heads; exit 1 on any mismatch."""
     report = receipts.verify(db.session)
     for item in report.mismatches:
         click.echo(f"MISMATCH revision {item.revision_id} (evaluation {item.evaluation_id}, "
                    f"version {item.number}, organisation {item.organization_id}): "
                    f"stored {item.stored}, content now hashes to {item.computed}")
+    log = transparency_log.verify(db.session)
+    for problem in log.problems:
+        click.echo(f"LOG {problem}")
     if report.mismatches:
         _fail(f"{len(report.mismatches)} of {report.checked} submitted version(s) do not match "
               "their receipt: the stored content was changed after submission.")
         return
+    if log.problems:
+        _fail(f"The transparency log does not match its signed heads or the submitted "
+              f"versions: {len(log.problems)} problem(s).")
+        return
     click.echo(f"All {report.checked} submitted version(s) match their receipts.")
+    click.echo(f"The transparency log's {log.entries} entries rebuild every one of its "
+               f"{log.heads} signed heads.")
 
 
 @click.group("mail")

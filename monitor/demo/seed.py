@@ -114,8 +114,25 @@ def seed(session: Session, *, password: str, today: dt.date | None = None) -> Se
         _seed_enrolment(session, summary, plan, files, organizations)
         _seed_official_progress(session, summary, plan, files, calendar)
         _seed_evaluations(session, summary, plan, files, organizations, calendar)
+    publish_last_closed_periods(session, summary)
     session.commit()
     return summary
+
+
+def publish_last_closed_periods(session: Session, summary: SeedSummary) -> None:
+    """Publish each plan's last closed period (with its open dataset), so that the public
+    page, the open data and the transparency log can be tried at once."""
+    from ..services.results import publication
+
+    for plan in session.scalars(sa.select(Plan).order_by(Plan.id)):
+        closed = [p for p in plan.periods if p.status == "closed"]
+        last = max(closed, key=lambda p: p.ends_on, default=None)
+        coordinator = session.scalar(sa.select(User).where(
+            User.role == "coordinator", User.body_id == plan.body_id).order_by(User.id))
+        if last is None or last.published_at is not None or coordinator is None:
+            continue
+        publication.publish(session, last, user=coordinator)
+        summary.add("published periods")
 
 
 def _seed_bodies(session: Session, summary: SeedSummary) -> dict[str, GoverningBody]:

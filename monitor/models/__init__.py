@@ -575,3 +575,11 @@ from . import single_line  # noqa: E402,F401  (the guard on single-line text col
 from . import two_factor as _two_factor  # noqa: E402,F401  (two-step sign-in)
 from .recommendation_texts import RecommendationText  # noqa: E402,F401
 from .enrolment import ChoicesReopening  # noqa: E402,F401
+from .transparency import (  # noqa: E402,F401
+    LogEntry,
+    LogHead,
+    LogKey,
+    LogNode,
+    LogState,
+    OpenDataSnapshot,
+)

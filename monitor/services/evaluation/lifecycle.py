@@ -56,6 +56,7 @@ from ...models import (
 )
 from .. import audit
 from ..catalogue import text_versions
+from ..results import transparency_log
 from . import attachments as attachment_service
 from . import notifications
 from .questionnaire import status_score, validate_answers
@@ -573,6 +574,7 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
         raise AlreadySubmitted(session.get(Evaluation, evaluation_id)) from None
     make_transient_to_detached(revision)
     session.add(revision)
+    transparency_log.record_submission(session, revision)
     if comment:
         session.add(EvaluationNote(evaluation_id=evaluation.id, kind="reply",
                                    author_id=user.id if user else None, body=comment,

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Plan, RecommendationFile, ReportingPeriod, User, utcnow
 from .. import audit
-from . import comparison
+from . import comparison, disclosure, open_data, transparency_log
 
 
 class PublicationError(Exception):
@@ -48,6 +48,7 @@ def publish(session: Session, period: ReportingPeriod, *, user: User) -> None:
                  before={"published_at": None},
                  after={"published_at": period.published_at.isoformat()})
     session.flush()
+    open_data.snapshot(session, period)
 
 
 def unpublish(session: Session, period: ReportingPeriod, *, user: User) -> None:
@@ -55,6 +56,8 @@ def unpublish(session: Session, period: ReportingPeriod, *, user: User) -> None:
         raise PublicationError(_("The results of %(period)s are not published.",
                                  period=period.label))
     before = period.published_at.isoformat()
+    transparency_log.record_unpublication(session, period,
+                                          open_data.latest_number(session, period))
     period.published_at = None
     audit.record(session, "results.unpublished", period, actor_id=user.id,
                  before={"published_at": before}, after={"published_at": None})
@@ -172,6 +175,9 @@ class SafeResults:
 
 
 def safe_results(result: comparison.Comparison) -> SafeResults:
+    """What may be shown of a comparison: files and the plan computed only over the
+    recommendations that meet the minimum-NGO rule (services.results.disclosure)."""
+    result = disclosure.disclosed(result)
     return SafeResults(
         plan=result.plan, period=result.period, min_ngos=result.settings.min_ngos,
         threshold=result.settings.threshold, overall=safe_level(result.overall),
@@ -183,12 +189,14 @@ def safe_results(result: comparison.Comparison) -> SafeResults:
 
 def safe_trend(overview: comparison.Overview, measure: str) -> comparison.Trend:
     """The plan-level trend over the overview's periods, in one measure, with the
-    independent figure withheld for periods of low coverage."""
+    independent figure computed under the minimum-NGO rule (withheld where nothing meets
+    it)."""
     trend = comparison.trend(overview, measure)
-    independent = [
-        None if overview.comparison(period).overall.low_coverage else value
-        for period, value in zip(overview.periods, trend.independent)
-    ]
+    independent = []
+    for period in overview.periods:
+        shown = disclosure.disclosed(overview.comparison(period))
+        independent.append(None if shown.overall.low_coverage
+                           else shown.independent_by_measure.get(measure))
     return comparison.Trend(trend.measure, trend.labels, trend.official, independent,
                             trend.other_measure)
 

@@ -57,6 +57,22 @@ counts: for each recommendation, how many NGOs gave each score.
     and at least 2 NGOs contributed to the independent figure (for a file or the plan:
     rated at least one of its recommendations).
 
+12. On every page and dataset published outside the coordinator's office (the public
+    results, an NGO's results page, the open dataset), a recommendation rated by fewer
+    than 2 NGOs shows no independent figure, and the independent figure, gap, flag,
+    agreement and number of NGOs of a file or the plan are computed only over its
+    recommendations rated by at least 2 NGOs, so that no withheld rating can be worked
+    out by subtraction. The open dataset publishes a recommendation's distribution of
+    ratings only from 5 NGOs up.
+
+13. Every version an NGO submits gets a receipt, a fingerprint of exactly what it
+    submitted mixed with a random number, and every receipt is added to a public log that
+    can only grow. The NGO can download a proof that its receipt is in the log (it also
+    comes by email) and should keep it outside monitor; anyone who keeps a signed head
+    of the log can later check that no submitted evaluation was removed or changed. Each
+    published period has an open dataset with a program, verify.py, that recomputes
+    every published figure.
+
 Technical notes (for reviewers)
 -------------------------------
 * Step 4 is the "inclusive" linear interpolation of Python's
@@ -71,7 +87,7 @@ Technical notes (for reviewers)
   delta_ck^2 = (sum_{g=c..k} n_g - (n_c + n_k) / 2)^2, and
   alpha = 1 - (n - 1) sum_ck o_ck delta_ck^2 / sum_ck n_c n_k delta_ck^2.
   It is computed in exact rational arithmetic and rounded to a float at the end.
-* The thresholds in steps 8 and 11 (2 NGOs, 15 points) are defaults; the deployment may
+* The thresholds in steps 8, 11 and 12 (2 NGOs, 15 points) are defaults; the deployment may
   set others (MONITOR_MIN_NGOS, MONITOR_DIVERGENCE_THRESHOLD), and ``method_steps()``
   then states the values in use.
 """
@@ -479,6 +495,26 @@ def method_steps(
             "figure (for a file or the plan: rated at least one of its recommendations).",
             threshold=t,
             min_ngos=m,
+        ),
+        _l(
+            "On every page and dataset published outside the coordinator's office (the "
+            "public results, an NGO's results page, the open dataset), a recommendation "
+            "rated by fewer than %(min_ngos)s NGOs shows no independent figure, and the "
+            "independent figure, gap, flag, agreement and number of NGOs of a file or the "
+            "plan are computed only over its recommendations rated by at least "
+            "%(min_ngos)s NGOs, so that no withheld rating can be worked out by subtraction. "
+            "The open dataset publishes a recommendation's distribution of ratings only "
+            "from 5 NGOs up.",
+            min_ngos=m,
+        ),
+        _l(
+            "Every version an NGO submits gets a receipt, a fingerprint of exactly what it "
+            "submitted mixed with a random number, and every receipt is added to a public "
+            "log that can only grow. The NGO can download a proof that its receipt is in the "
+            "log (it also comes by email) and should keep it outside monitor; anyone who "
+            "keeps a signed head of the log can later check that no submitted evaluation was "
+            "removed or changed. Each published period has an open dataset with a program, "
+            "verify.py, that recomputes every published figure."
         ),
     ]
 
