@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..access import requires
 from ..extensions import db
-from ..services import audit
+from ..services import audit, audit_words
 from ..services.tabular import write_csv
 from .forms import AuditFilterForm
 
@@ -65,7 +65,7 @@ def index():
                          audit.events_query(_criteria(form), **_reader()),
                          request.args.get("page", 1, type=int), PER_PAGE)
     return render_template("audit/index.html", form=form, page=page, args=_filter_args(form),
-                           shown=audit.shown)
+                           shown=audit.shown, words=audit_words)
 
 
 @bp.route("/export.csv")
