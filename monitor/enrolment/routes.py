@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import refresh
 from flask_login import current_user, login_user
 
@@ -202,8 +203,8 @@ def organizations_import():
                 created = organization_service.import_organizations(
                     db.session, preview, actor_id=current_user.id)
                 db.session.commit()
-                flash(_("%(n)d organisations were imported; %(m)d already in the list were "
-                        "skipped.", n=len(created), m=len(preview.existing_rows)), "success")
+                flash(_("Organisations imported: %(n)d. Already in the list, skipped: %(m)d.",
+                        n=len(created), m=len(preview.existing_rows)), "success")
                 return redirect(url_for("enrolment.organizations"))
         else:
             upload = request.files.get("file")
@@ -279,8 +280,9 @@ def invite(slug: str):
         flash(exc.message, "error")
         return redirect(url_for("enrolment.invitations", slug=plan.slug))
     db.session.commit()
-    flash(_("%(n)d invitations were queued. Send them below, or from the command line.",
-            n=len(created)), "success")
+    flash(ngettext("%(num)d invitation was queued. Send it below, or from the command line.",
+                   "%(num)d invitations were queued. Send them below, or from the command line.",
+                   len(created)), "success")
     return redirect(url_for("enrolment.sending", slug=plan.slug))
 
 
@@ -323,7 +325,8 @@ def remind(slug: str):
         flash(_("Nobody to remind: every invited organisation has answered, was reminded in "
                 "the last day, or has not received its invitation yet."), "info")
         return redirect(url_for("enrolment.invitations", slug=plan.slug))
-    flash(_("%(n)d reminders were queued.", n=len(emails)), "success")
+    flash(ngettext("%(num)d reminder was queued.", "%(num)d reminders were queued.", len(emails)),
+          "success")
     return redirect(url_for("enrolment.sending", slug=plan.slug))
 
 
