@@ -74,6 +74,8 @@ def serve_demo(folder: Path):  # noqa: ANN201
         translations.compile_catalogues(TOP / "translations")
         upgrade(directory=str(TOP / "migrations"))
         demo_seed.seed(db.session, password=PASSWORD)
+        for name in ("werkzeug", "alembic"):  # the migration set up its own logging
+            logging.getLogger(name).setLevel(logging.WARNING)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -133,10 +135,11 @@ def run(pages: dict, base: str, shots: Path | None) -> list[tuple]:
                 cdp = context.new_cdp_session(page)
                 cdp.send("Network.enable")
                 for path in urls:
+                    url = f"{base}{path}{'&' if '?' in path else '?'}lang={lang}"
                     cdp.send("Network.clearBrowserCache")
                     cdp.send("Network.emulateNetworkConditions", THROTTLE)
-                    first = measure(page, cdp, base + path)
-                    repeat = measure(page, cdp, base + path)
+                    first = measure(page, cdp, url)
+                    repeat = measure(page, cdp, url)
                     cdp.send("Network.emulateNetworkConditions",
                              {"offline": False, "latency": 0, "downloadThroughput": -1,
                               "uploadThroughput": -1})

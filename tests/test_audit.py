@@ -216,10 +216,10 @@ def test_the_list_is_paginated(client, two_bodies):
     first = _page(client)
     assert "62 entries" in first and "Page 1 of 2" in first
     rows = _rows(first)
-    assert "bulk.n59" in rows and "bulk.n10" in rows and "bulk.n09" not in rows
+    assert "bulk.n59" in rows and "bulk.n20" in rows and "bulk.n19" not in rows
     assert 'rel="next"' in first
     second = _page(client, "&page=2")
-    assert "bulk.n09" in _rows(second) and "Evaluation submitted" in _rows(second)
+    assert "bulk.n19" in _rows(second) and "Evaluation submitted" in _rows(second)
     assert 'rel="prev"' in second
     assert "Page 2 of 2" in _page(client, "&page=99")  # out of range: the last page
     assert "Page 1 of 2" in _page(client, "&page=-3")

@@ -81,12 +81,15 @@ def test_the_audit_trail_shows_short_fingerprints_in_words_on_a_phone(page_facto
     text = page.inner_text("main table")
     assert "evaluation.submitted" not in text and "content_hash" not in text
     assert "Evaluation #" not in text
+    # Before, then after, in the reading direction.
+    changes = page.inner_text("ul.changes >> nth=0")
+    assert ("→" in changes) == (lang == "en") and ("←" in changes) == (lang != "en")
     fingerprint = page.locator("details.hash").first
     summary = fingerprint.locator("summary").inner_text()
     assert summary.endswith("…") and len(summary) <= 14
     fingerprint.locator("summary").click()  # the whole fingerprint on demand, no script
     assert re.search(r"\b[0-9a-f]{64}\b", fingerprint.inner_text())
-    # Fifty entries a page: a few screens, not a column of hash characters.
+    # Forty entries a page: a few screens, not a column of hash characters.
     assert page.evaluate("document.documentElement.scrollHeight") < 60 * 800
     assert page.locator("a[rel=next]").count() == 1
 
