@@ -12,6 +12,7 @@ from support import client_as
 
 from monitor.extensions import db
 from monitor.models import AuditEvent, utcnow
+from monitor.services import mailer
 
 
 def _page(client, url: str) -> str:  # noqa: ANN001
@@ -71,3 +72,25 @@ def test_arabic_counts_use_the_forms_of_one_and_two(app):
         shown.append(_page(client, "/audit/?lang=ar"))
     assert "قيد واحد" in shown[0] and "قيدان" in shown[1] and "3 قيود" in shown[2]
     assert not re.search(r"[12] قيود", "".join(shown))
+
+
+def test_the_arabic_invitation_addresses_the_organisation_politely_and_counts_in_words(app):
+    """One form of address, the polite plural, from greeting to contact line; no verb
+    gendering the inviting body; "declining" is not an apology; one file of one or two
+    recommendations reads «توصية واحدة», «توصيتان»."""
+    body = make.body()
+    plan = make.plan(body, files=2, recommendations_per_file=1)
+    organization = make.organization()
+    db.session.commit()
+    with app.test_request_context():
+        _subject, text, _html = mailer.render(
+            "invitation", "ar", organization=organization, body=body, plan=plan,
+            files=plan.files, counts={plan.files[0].id: 1, plan.files[1].id: 2},
+            link="https://monitor.example/join/x", decline_link="https://monitor.example/d",
+            expires="1 أيار 2027", reminder=False, approved=False, contact=None)
+    assert text.startswith(f"السادة {organization.name} المحترمون،")
+    assert f"دعوة من {body.name_ar} إلى منظمتكم" in text
+    assert "(توصية واحدة)" in text and "(توصيتان)" in text and "1 توصية" not in text
+    assert "للاعتذار عن المشاركة، افتحوا" in text
+    singular = re.findall(r"\b(?:منظمتك|يمكنك|حسابك|افتح|تختار)\b", text)
+    assert singular == []

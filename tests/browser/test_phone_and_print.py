@@ -16,11 +16,10 @@ from browser.test_journeys import demo_site, sign_in  # noqa: F401 (a fixture)
 SLUG = "krg-hrp-2021-2025"
 LANGS = ("ar", "ckb", "en")
 
-#: Table cells, links and buttons that lie (partly) outside the screen's width.
-OFF_SCREEN = """() => {
-  const width = window.innerWidth, faults = [];
-  for (const el of document.querySelectorAll(
-      "main table th, main table td, main table a, main table button")) {
+#: Elements matching a selector that lie (partly) outside [0, width] CSS pixels.
+OUTSIDE = """([selector, width]) => {
+  const faults = [];
+  for (const el of document.querySelectorAll(selector)) {
     const box = el.getBoundingClientRect();
     if (box.width && (box.left < -1 || box.right > width + 1))
       faults.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" `
@@ -28,6 +27,10 @@ OFF_SCREEN = """() => {
   }
   return faults.slice(0, 5);
 }"""
+#: Every cell, link and button of a table (on a phone: within the screen's width).
+TABLE_PARTS = "main table th, main table td, main table a, main table button"
+#: What the printed report holds (within the page box).
+REPORT_PARTS = "main th, main td, main svg.chart, main figure, main p, main h1, main h2"
 
 #: Chart labels rendered smaller than 12 CSS pixels (font size times the SVG's scale).
 SMALL_LABELS = """() => [...document.querySelectorAll("svg.chart text")]
@@ -63,7 +66,7 @@ def test_on_a_phone_tables_charts_and_the_report_stay_on_screen(page_factory, de
                     page.click("form[action$='/publish'] button")
         _open(page, base, path, lang)
         found = {
-            "off screen": page.evaluate(OFF_SCREEN),
+            "off screen": page.evaluate(OUTSIDE, [TABLE_PARTS, 360]),
             "labels < 12 px": page.evaluate(SMALL_LABELS),
             "wider than the screen": page.evaluate(
                 "document.documentElement.scrollWidth > window.innerWidth + 1"),
@@ -105,19 +108,6 @@ def test_checkboxes_and_radio_buttons_are_24_px_targets(page_factory, demo_site,
         assert page.evaluate(SMALL_TARGETS) == [], name
     assert seen > 0
 
-
-#: Elements of the report that leave the printed page box (in CSS px of the print layout).
-OUTSIDE_PAGE = """(width) => {
-  const faults = [];
-  for (const el of document.querySelectorAll(
-      "main th, main td, main svg.chart, main figure, main p, main h1, main h2")) {
-    const box = el.getBoundingClientRect();
-    if (box.width && (box.left < -1 || box.right > width + 1))
-      faults.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" `
-                  + `${Math.round(box.left)}..${Math.round(box.right)}`);
-  }
-  return faults.slice(0, 5);
-}"""
 
 def _pdf_text_extent(pdf: bytes) -> list[tuple[float, float, float, int]]:
     """Per page of the PDF: its width, the leftmost and rightmost character edges, and the
@@ -163,5 +153,5 @@ def test_the_printable_report_fits_an_a4_page_in_every_language(page_factory, de
     # The layout Chromium printed: print media at the page box's width.
     page.emulate_media(media="print")
     page.set_viewport_size({"width": int(A4_CONTENT_PX), "height": 1000})
-    assert page.evaluate(OUTSIDE_PAGE, A4_CONTENT_PX) == []
+    assert page.evaluate(OUTSIDE, [REPORT_PARTS, A4_CONTENT_PX]) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= A4_CONTENT_PX + 1
