@@ -198,12 +198,25 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+#: Where CLDR's date patterns read wrongly: Sorani's medium date puts the year first
+#: ("2022 کانوونی دووەم 1") and its long date declines the month ("کانوونی دووەمی"). One
+#: order, day month year, and one spelling of the month.
+DATE_PATTERNS = {"ckb_IQ": {"medium": "d MMMM y", "long": "d MMMM y"}}
+
+
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
-    """UTC in the database, Baghdad time on the page."""
+    """UTC in the database, Baghdad time on the page; minutes, never seconds (a deadline
+    reads "23:59", not "11:59:00 PM")."""
     if value is None:
         return "–"
     aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-    return _babel_datetime(aware, fmt, tzinfo=timezone(), locale=_format_locale())
+    locale = _format_locale()
+    if fmt not in ("short", "medium", "long"):
+        return _babel_datetime(aware, fmt, tzinfo=timezone(), locale=locale)
+    local = aware.astimezone(timezone())
+    pattern = str(_locale_object(locale).datetime_formats[fmt])
+    return (pattern.replace("{1}", format_date(local.date(), fmt))
+            .replace("{0}", _babel_time(local, "short", locale=locale)))
 
 
 def format_time(value: dt.datetime, fmt: str = "short") -> str:
@@ -215,7 +228,8 @@ def format_time(value: dt.datetime, fmt: str = "short") -> str:
 def format_date(value: dt.date | None, fmt: str = "medium") -> str:
     if value is None:
         return "–"
-    return _babel_date(value, fmt, locale=_format_locale())
+    locale = _format_locale()
+    return _babel_date(value, DATE_PATTERNS.get(locale, {}).get(fmt, fmt), locale=locale)
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,7 @@ def test_an_unknown_file_title_rejects_the_row_and_nothing_is_written(app):
     (rejection,) = preview.rejected
     assert rejection.row_number == 2 and rejection.field == "file"
     assert "Row 2" in rejection.message and "Helth" in rejection.message
-    with pytest.raises(CatalogueError, match="Nothing was imported: 1 rows are rejected"):
+    with pytest.raises(CatalogueError, match="Nothing was imported: 1 row is rejected"):
         importing.apply_import(db.session, plan, preview)
     db.session.rollback()
     assert row_counts() == before

@@ -17,7 +17,9 @@ from support import client_as, row_counts
 
 from monitor.extensions import db
 from monitor.models import AuditEvent, Evaluation
-from monitor.services.results import comparison, replies
+from flask_babel import force_locale
+
+from monitor.services.results import comparison, export_labels, exports, replies
 from monitor.services.tabular import FORMULA_PREFIXES
 
 
@@ -37,16 +39,27 @@ def _csv(response) -> list[dict[str, str]]:  # noqa: ANN001
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
+def _keys() -> tuple[dict[str, str], dict[str, str]]:
+    """The English XLSX headers and sheet names back to the CSV's keys."""
+    keys = [*exports.COMPARISON_HEADER, *exports.REPLY_HEADER, *exports.EVALUATION_HEADER,
+            *exports.OWN_HEADER, *exports.EVIDENCE_HEADER, *exports.OWN_REPLY_HEADER,
+            *exports.EVIDENCE_COLUMNS, "name", "value"]
+    with force_locale("en"):
+        return ({export_labels.column(k): k for k in keys},
+                {export_labels.sheet(t): t for t in export_labels.SHEETS})
+
+
 def _sheets(response) -> dict[str, list[dict]]:  # noqa: ANN001
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
     out = {}
+    columns, titles = _keys()
     for sheet in book.worksheets:
         rows = list(sheet.iter_rows())
-        header = [c.value for c in rows[0]] if rows else []
+        header = [columns.get(c.value, c.value) for c in rows[0]] if rows else []
         for row in rows:
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-        out[sheet.title] = [dict(zip(header, [c.value for c in row])) for row in rows[1:]]
+        out[titles.get(sheet.title, sheet.title)] = [dict(zip(header, [c.value for c in row])) for row in rows[1:]]
     return out
 
 
@@ -78,6 +91,20 @@ def test_the_comparison_xlsx_keeps_arabic_sorani_and_numbers(world, app):
     assert low["low_coverage"] is True and low["n_ngos"] == 1
     about = {r["name"]: r["value"] for r in _sheets(response)["About"]}
     assert about["min_ngos"] == 2 and about["plan_title_ckb"] == world.plan.title_ckb
+
+
+def test_an_xlsx_speaks_the_readers_language_and_a_csv_keeps_its_keys(world, app):
+    client = client_as(app, world.coordinator, "/account?lang=ar", real=True)
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get(world.url("export/comparison.xlsx")).get_data()))
+    assert book.sheetnames == ["المقارنة", "حق الرد", "حول الملف"]
+    header = [c.value for c in next(book["المقارنة"].iter_rows())]
+    assert header[:7] == ["المستوى", "رقم الملف", "رقم التوصية", "الرمز", "العنوان (بالعربية)",
+                          "العنوان (بالكردية السورانية)", "العنوان (بالإنجليزية)"]
+    assert "الفجوة" in header and not any("_" in h for h in header)
+    csv_header = client.get(world.url("export/comparison.csv")).get_data().decode(
+        "utf-8-sig").splitlines()[0]
+    assert csv_header.startswith("level,file_id,recommendation_id,code,title_ar,")
 
 
 def test_the_comparison_csv_reads_back_with_the_csv_module(world, app):

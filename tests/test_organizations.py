@@ -144,7 +144,7 @@ def test_import_of_a_utf8_csv_with_bom_shows_a_preview_then_imports(client, coor
     preview = upload(client, data)
     assert preview.status_code == 200
     page = text(preview)
-    assert "3 new organisations will be imported; 0 already in the list will be skipped." in page
+    assert "New organisations to import: 3. Already in the list, to be skipped: 0." in page
     assert "منظمة الأمل" in page and "ڕێکخراوی ژیان" in page
     assert row_counts()["organization"] == 0  # a preview writes nothing
 
@@ -215,7 +215,7 @@ def test_an_address_already_in_the_list_is_skipped_never_doubled(client, coordin
     data = (HEADER + f"Known again,{known.email.upper()},,,ar\r\n"
             + "New NGO,new@ngo.example,,,ar\r\n").encode()
     preview = upload(client, data)
-    assert "1 new organisations will be imported; 1 already in the list will be skipped." in text(
+    assert "New organisations to import: 1. Already in the list, to be skipped: 1." in text(
         preview)
     assert "Already in the list: skipped" in text(preview)
     confirm(client, preview)

@@ -12,7 +12,7 @@ import pytest
 from support import login
 
 from monitor.extensions import db
-from monitor.models import Evaluation, Invitation, Organization, utcnow
+from monitor.models import AuditEvent, Evaluation, Invitation, Organization, utcnow
 from monitor.services.evaluation import attachments as attachment_service
 from monitor.services.evaluation import lifecycle as evaluation_service
 
@@ -84,6 +84,13 @@ def big_plan():  # noqa: ANN201
     evaluation_service.submit(db.session, evaluation, None,
                               expected_version=evaluation.version, user=users["ngo_admin"])
     period.published_at = utcnow()
+    # The audit trail: more events than a page holds, each with a fingerprint.
+    db.session.add_all([AuditEvent(
+        action="evaluation.submitted", object_type="Evaluation", object_id=1000 + i,
+        plan_id=plan.id, organization_id=org.id, at=utcnow(),
+        before={"state": "draft", "version": 1, "counted": False, "status_score": None},
+        after={"state": "submitted", "version": 2, "counted": True, "status_score": 50,
+               "revision": 1, "late": False, "content_hash": f"{i:064x}"}) for i in range(120)])
     db.session.commit()
     return plan, users, evaluation
 
@@ -100,10 +107,10 @@ def _pages(role: str | None, plan, evaluation) -> list[str]:  # noqa: ANN001
                         f"/reports/{plan.slug}/{period.label}",
                         f"/reports/{plan.slug}/comparison/{first.id}?period={period.label}",
                         f"/reports/{plan.slug}/comparison/{second.id}?period={period.label}",
-                        f"/evaluations/review/{evaluation.id}"],
+                        f"/evaluations/review/{evaluation.id}", "/audit/"],
         "ngo_admin": ["/ngo", "/evaluations/", f"/evaluations/{evaluation.id}",
                       f"/evaluations/period/{period.id}/recommendation/{unstarted.id}",
-                      f"/our-results/{plan.slug}"],
+                      f"/our-results/{plan.slug}", "/audit/"],
         "evaluator": ["/evaluations/", f"/evaluations/{evaluation.id}",
                       f"/evaluations/period/{period.id}/recommendation/{unstarted.id}",
                       f"/our-results/{plan.slug}"],

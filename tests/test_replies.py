@@ -121,10 +121,10 @@ def test_a_thread_from_response_to_rejoinders_to_closing_end_to_end(world, app):
     sheet = book["Right of reply"]
     messages = [dict(zip([c.value for c in sheet[1]], [c.value for c in r]))
                 for r in sheet.iter_rows(min_row=2)]
-    assert [(m["kind"], m["level"]) for m in messages] == [
+    assert [(m["Kind"], m["Level"]) for m in messages] == [  # headers in English here
         ("response", key), ("rejoinder", key), ("rejoinder", key), ("closed", key)]
-    assert messages[0]["body"] == RESPONSE and messages[1]["author"] == world.orgs["alpha"].name
-    assert messages[2]["author"] == "Organisation A"
+    assert messages[0]["Message"] == RESPONSE and messages[1]["Author"] == world.orgs["alpha"].name
+    assert messages[2]["Author"] == "Organisation A"
     report = coordinator.get(world.url("report?lang=en")).get_data(as_text=True)
     assert RESPONSE in report and REJOINDER in report and "Closed" in report
 

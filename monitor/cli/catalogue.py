@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..extensions import db
 from ..i18n import LANGUAGES
@@ -83,9 +84,11 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, confirm_matches: bo
         _echo_preview(preview, verbose)
         if not preview.ok:
             db.session.rollback()
-            raise click.ClickException(_(
-                "Nothing was imported: %(count)d rows are rejected. Correct the file and "
-                "import it again.", count=preview.rejected_rows))
+            raise click.ClickException(ngettext(
+                "Nothing was imported: %(num)d row is rejected. Correct the file and import it "
+                "again.",
+                "Nothing was imported: %(num)d rows are rejected. Correct the file and import "
+                "it again.", preview.rejected_rows))
         if not preview.has_changes:
             click.echo(_("Nothing to change: the catalogue already holds every row of this "
                          "file."))

@@ -134,8 +134,8 @@ def organizations_import():
                 created = organization_service.import_organizations(
                     db.session, preview, actor_id=current_user.id)
                 db.session.commit()
-                flash(_("%(n)d organisations were imported; %(m)d already in the list were "
-                        "skipped.", n=len(created), m=len(preview.existing_rows)), "success")
+                flash(_("Organisations imported: %(n)d. Already in the list, skipped: %(m)d.",
+                        n=len(created), m=len(preview.existing_rows)), "success")
                 return redirect(url_for("outreach.organizations"))
         else:
             upload = request.files.get("file")
@@ -260,7 +260,8 @@ def remind(slug: str):
         flash(_("Nobody to remind: every invited organisation has answered, was reminded in "
                 "the last day, or has not received its invitation yet."), "info")
         return redirect(url_for("outreach.invitations", slug=plan.slug))
-    flash(_("%(n)d reminders were queued.", n=len(emails)), "success")
+    flash(ngettext("%(num)d reminder was queued.", "%(num)d reminders were queued.", len(emails)),
+          "success")
     return redirect(url_for("outreach.sending", slug=plan.slug))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from ...models import Plan, Recommendation, RecommendationFile
@@ -377,9 +378,11 @@ def apply_import(session: Session, plan: Plan, preview: ImportPreview, *,
     if preview.plan_id != plan.id:
         raise CatalogueError(_("This preview was made for another plan."))
     if not preview.ok:
-        raise CatalogueError(_(
-            "Nothing was imported: %(count)d rows are rejected. Correct the file and import "
-            "it again.", count=preview.rejected_rows))
+        raise CatalogueError(ngettext(
+            "Nothing was imported: %(num)d row is rejected. Correct the file and import it "
+            "again.",
+            "Nothing was imported: %(num)d rows are rejected. Correct the file and import "
+            "it again.", preview.rejected_rows))
     if preview.applied:
         raise CatalogueError(_("This import has already been applied."))
     for item in preview.new:

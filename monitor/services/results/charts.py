@@ -431,9 +431,9 @@ def paired_bars(
     for which in (0, 1):
         body.append(f'<g{_attrs({"class": f"bars {series_classes[which]}"})}'
                     f' fill="{colours[which]}">{"".join(bars[which])}</g>')
-    body.append(f'<g class="values" font-size="11"{value_anchor}>{"".join(values)}</g>')
+    body.append(f'<g class="values" font-size="{FONT_SIZE}"{value_anchor}>{"".join(values)}</g>')
     if missing:
-        body.append(f'<g class="no-data" font-size="11" font-style="italic"{value_anchor}'
+        body.append(f'<g class="no-data" font-size="{FONT_SIZE}" font-style="italic"{value_anchor}'
                     f' fill="{MUTED_COLOUR}">{"".join(missing)}</g>')
     body.append(
         f'<path class="axis" d="M{_num(origin)} {_num(legend_height)}V{_num(height - 2)}"'

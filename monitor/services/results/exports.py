@@ -7,8 +7,9 @@ numbers as numbers. Both neutralise every text cell that a spreadsheet could run
 formula (``=``, ``+``, ``-``, ``@``, tab, carriage return: see tabular.neutralise). A CSV
 holds the first table only; the XLSX holds them all, one sheet each.
 
-Headers are stable machine names (``code``, ``text_ar``...) so that a spreadsheet built on
-an export keeps working; content in three languages is three columns.
+A CSV's header holds stable machine names (``code``, ``text_ar``...) so that a spreadsheet
+built on an export keeps working; an XLSX says the same in the reader's language
+(export_labels). Content in three languages is three columns.
 
 Organisations: the coordinator's evaluations export names each organisation, or, for an
 evaluation it chose to make pseudonymous, its pseudonym on that recommendation
@@ -40,7 +41,7 @@ from ...models import (
 from ..evaluation.questionnaire import ANSWER_TYPES
 from ..evaluation.questionnaire_versions import current_definition
 from ..tabular import write_csv, write_xlsx
-from . import pseudonyms, replies, stats
+from . import export_labels, pseudonyms, replies, stats
 from .comparison import Comparison, Figures
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,8 +68,10 @@ def render(tables: Sequence[Table], fmt: str, *, rtl: bool = False) -> bytes:
     if fmt == "csv":
         title, header, rows = tables[0]
         return write_csv(header, rows)
-    return write_xlsx([(title, header, rows) for title, header, rows in tables], rtl=rtl,
-                      text_columns=CODE_COLUMNS)
+    # People read the XLSX: headers and sheet names in their language (the CSV keeps keys).
+    return write_xlsx([(export_labels.sheet(title), [export_labels.column(k) for k in header],
+                        rows) for title, header, rows in tables], rtl=rtl,
+                      text_columns=[export_labels.column(k) for k in CODE_COLUMNS])
 
 
 def mimetype(fmt: str) -> str:

@@ -23,11 +23,11 @@ counts: for each recommendation, how many NGOs gave each score.
    the average of the two middle scores when n is even. With a single score, the
    median and both quartiles equal that score.
 
-5. For a file or the plan, mean_score is the average of the mean scores of its
+5. For a file or the plan, the mean score is the average of the mean scores of its
    evaluated recommendations: every evaluated recommendation weighs the same, however
    many NGOs rated it. Recommendations without evaluations are left out.
 
-6. For a file or the plan, share_implemented is the percentage of its evaluated
+6. For a file or the plan, the share implemented is the percentage of its evaluated
    recommendations whose median score is exactly 100 (fully implemented). A median of
    87.5, for example two NGOs rating 75 and 100, does not count as fully implemented.
 
@@ -49,7 +49,7 @@ counts: for each recommendation, how many NGOs gave each score.
 
 10. The gap is the government's self-reported figure minus the independent figure for
     the same measure at the same level, in points on the 0 to 100 scale: for a file or
-    the plan its mean_score or share_implemented, for a single recommendation the NGOs'
+    the plan its mean score or share implemented, for a single recommendation the NGOs'
     mean score. A positive gap means that the government reports more progress than
     the NGOs observe. There is no gap when either figure is missing.
 
@@ -450,12 +450,12 @@ def method_steps(
             "single score, the median and both quartiles equal that score."
         ),
         _l(
-            "For a file or the plan, mean_score is the average of the mean scores of its "
+            "For a file or the plan, the mean score is the average of the mean scores of its "
             "evaluated recommendations: every evaluated recommendation weighs the same, "
             "however many NGOs rated it. Recommendations without evaluations are left out."
         ),
         _l(
-            "For a file or the plan, share_implemented is the percentage of its evaluated "
+            "For a file or the plan, the share implemented is the percentage of its evaluated "
             "recommendations whose median score is exactly 100 (fully implemented). A median "
             "of 87.5, for example two NGOs rating 75 and 100, does not count as fully "
             "implemented."
@@ -484,7 +484,7 @@ def method_steps(
         _l(
             "The gap is the government's self-reported figure minus the independent figure "
             "for the same measure at the same level, in points on the 0 to 100 scale: for a "
-            "file or the plan its mean_score or share_implemented, for a single "
+            "file or the plan its mean score or share implemented, for a single "
             "recommendation the NGOs' mean score. A positive gap means that the government "
             "reports more progress than the NGOs observe. There is no gap when either "
             "figure is missing."
