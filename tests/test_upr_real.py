@@ -444,3 +444,22 @@ def test_a_fourth_cycle_thematic_list_with_sdgs_in_their_own_column():
                                                          ["BA", "VN"])
     assert row.themes == ["Right to education", "Children"]
     assert row.sdgs == ["4 - QUALITY EDUCATION"]
+
+
+def test_a_pasted_section_with_its_heading_and_lead_ins_of_the_second_cycle():
+    text = ("II. Conclusions and/or recommendations\n"
+            "124. The recommendations formulated during the interactive dialogue/listed "
+            "below have been\nexamined by Iraq and enjoy the support of Iraq:\n"
+            "124.1\nRatify the Optional Protocol (Chile)12;\n"
+            "124.2 Continue its efforts to ensure well-\nbeing of children (Sudan);\n"
+            "A/HRC/28/14\n7\nGE.15-00512\n"
+            "125. The following recommendations did not enjoy the support of Iraq and are\n"
+            "thus noted:\n125.1.\nAbolish the death penalty (France) (Germany);\n")
+    result = parse_recommendations(text.encode(), "section.txt")
+    assert result.format == "pdf_text" and result.rejected == []
+    assert [(r.code, r.text_en, r.recommending_state, r.response) for r in result.rows] == [
+        ("124.1", "Ratify the Optional Protocol", "Chile", "supported"),
+        ("124.2", "Continue its efforts to ensure well-being of children", "Sudan",
+         "supported"),
+        ("125.1", "Abolish the death penalty", "France; Germany", "noted")]
+    assert [w.row_number for w in result.warnings] == [1]  # the heading, reported

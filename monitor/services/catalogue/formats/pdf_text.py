@@ -73,16 +73,17 @@ def _is_furniture(line: str) -> bool:
 
 
 def looks_like_pdf_text(lines: list[str]) -> bool:
-    """True when the text starts like a pasted report section: a code or item number
-    alone on its line, or a lead-in paragraph."""
-    content = [line.strip() for line in lines if line.strip()]
-    if not content:
-        return False
-    first = content[0]
-    if _CODE_ALONE.match(first) or _NUMBER_ALONE.match(first):
-        return True
-    inline = _NUMBER_INLINE.match(first)
-    return bool(inline and _LEAD_IN_START.match(inline.group(2)))
+    """True when the text reads like a pasted report section: within its first lines, a
+    code or item number alone on its line, or a lead-in paragraph (a heading such as
+    "II. Conclusions and/or recommendations" may come first)."""
+    content = [line.strip() for line in lines if line.strip()][:40]
+    for line in content:
+        if _CODE_ALONE.match(line) or _NUMBER_ALONE.match(line):
+            return True
+        inline = _NUMBER_INLINE.match(line)
+        if inline and _LEAD_IN_START.match(inline.group(2)):
+            return True
+    return False
 
 
 class _Item:
