@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import factories as make
 import pytest
 import sqlalchemy as sa
-from support import DATABASE_URL, PASSWORD, base_config
+from support import DATABASE_URL, PASSWORD, base_config, run_mail_worker
 
 from browser.browser_support import no_horizontal_overflow, shot
 from browser.conftest import LiveServer
@@ -247,6 +247,7 @@ def test_a_coordinator_invites_ngos_one_registers_and_evaluates_and_the_dashboar
                        files[2].id: "declined"}
     admin = db.session.scalar(sa.select(User).where(User.organization_id == first.id))
     assert (admin.role, admin.email, admin.language) == ("ngo_admin", first.email, lang)
+    run_mail_worker()  # the request queued the confirmation; the worker sends it
     assert len(live_smtp.to(first.email)) == 2, "no confirmation of the choices"
 
     # The second organisation declines outright, from the decline link.
