@@ -23,7 +23,8 @@ def test_password_reset_queues_the_mail_and_answers_both_paths_alike(app, client
     answers = []
     for email in ("known@gov.example", "unknown@gov.example"):
         response = post_form(client, "/reset?lang=en", {"email": email}, follow_redirects=True)
-        answers.append(text(response).split("<main")[1].split("</main>")[0])
+        page = text(response).split("<main")[1].split("</main>")[0]
+        answers.append(re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", page))  # its second
     assert "If an account exists for this address" in answers[0]
     assert answers[0] == answers[1]
     # The request spoke to no SMTP server: the message waits in the queue ...

@@ -325,7 +325,7 @@ def test_a_coordinator_s_factor_is_reset_from_the_command_line(app, ngo, runner)
     assert "was reset" in result.output
     db.session.expire_all()
     assert not two_factor.is_enabled(db.session, ngo.coordinator)
-    assert _events("two_factor.reset") == 1
+    assert _events("two_factor.reset_from_cli") == 1
     assert len(_mail_to(ngo.coordinator.email)) == 2  # switched on, then reset
     result = runner.invoke(args=["users", "reset-2fa", "nobody@gov.example", "--yes"])
     assert result.exit_code != 0 and "No account" in result.output

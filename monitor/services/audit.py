@@ -115,6 +115,7 @@ NGO_INTERNAL_ACTIONS = frozenset({
     "evaluator.invited", "evaluator.joined", "evaluator.invitation_revoked",
     "user.made_admin", "user.activated", "user.deactivated",
     "two_factor.enabled", "two_factor.disabled", "two_factor.recovery_code_used",
+    "two_factor.reset",  # by a colleague; a coordinator's request and its outcome show
 })
 
 

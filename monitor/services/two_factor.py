@@ -270,7 +270,7 @@ def reset_from_cli(session: Session, user: User, *, base_url: str) -> None:
     if factor(session, user) is None:
         raise TwoFactorError(_("Two-step sign-in is not on for this account."), 409)
     _remove(session, user)
-    audit.record(session, "two_factor.reset", user, actor_id=None, after={"by": "cli"})
+    audit.record(session, "two_factor.reset_from_cli", user, actor_id=None)
     _notify(session, user, "reset", base_url=base_url)
 
 

@@ -34,6 +34,22 @@ def _base_url() -> str:
     return current_app.config["MONITOR_BASE_URL"]
 
 
+def _run(action, success: str) -> bool:  # noqa: ANN001
+    """Run a service call and commit with `success` shown; or roll back and show the
+    refusal (404 for an object out of reach)."""
+    try:
+        action()
+    except TwoFactorError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
 def _pending_key() -> str:
     user, _target = sign_in.pending_user()
     return f"two-step:{user.id if user else 'none'}"
@@ -131,16 +147,9 @@ def disable():
     elif two_factor.required_for(current_app.config.get("MONITOR_REQUIRE_2FA_FOR", ""),
                                  user.role):
         flash(_("Your role must use two-step sign-in: it cannot be switched off."), "error")
-    else:
-        try:
-            two_factor.disable(db.session, user, base_url=_base_url())
-        except TwoFactorError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Two-step sign-in is off."), "success")
-            return redirect(url_for("auth.account"))
+    elif _run(lambda: two_factor.disable(db.session, user, base_url=_base_url()),
+              _("Two-step sign-in is off.")):
+        return redirect(url_for("auth.account"))
     return redirect(url_for(".settings"))
 
 
@@ -149,15 +158,9 @@ def disable():
 def cancel_reset():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        two_factor.cancel_reset(db.session, current_user._get_current_object(),
-                                base_url=_base_url())
-    except TwoFactorError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The reset was cancelled. Your two-step sign-in stays on."), "success")
+    _run(lambda: two_factor.cancel_reset(db.session, current_user._get_current_object(),
+                                         base_url=_base_url()),
+         _("The reset was cancelled. Your two-step sign-in stays on."))
     return redirect(url_for(".settings"))
 
 
@@ -179,16 +182,9 @@ def reset_colleague(user_id: int):
     person = ensure("enrolment.manage", db.session.get(User, user_id))
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        two_factor.reset_by_colleague(db.session, person, actor=current_user,
-                                      base_url=_base_url())
-    except TwoFactorError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Two-step sign-in was reset for this person; they were told by email."),
-              "success")
+    _run(lambda: two_factor.reset_by_colleague(db.session, person, actor=current_user,
+                                               base_url=_base_url()),
+         _("Two-step sign-in was reset for this person; they were told by email."))
     return redirect(url_for(".team"))
 
 
@@ -224,15 +220,8 @@ def request_reset(organization_id: int, user_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        two_factor.request_reset(db.session, person, actor=current_user, base_url=_base_url())
-    except TwoFactorError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            abort(404)
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The reset was requested. It takes effect in 72 hours unless the person "
-                "cancels it; they were told by email."), "success")
+    _run(lambda: two_factor.request_reset(db.session, person, actor=current_user,
+                                          base_url=_base_url()),
+         _("The reset was requested. It takes effect in 72 hours unless the person cancels "
+           "it; they were told by email."))
     return redirect(url_for(".organization", organization_id=org.id))
