@@ -95,3 +95,9 @@ def test_services_are_grouped_by_area_with_a_few_shared_kernels():
 def test_no_two_service_modules_differ_by_one_letter(name):
     found = [p for p in (PACKAGE / "services").rglob(name)]
     assert len(found) <= 1 and not (name == "questionnaires.py" and found)
+
+
+def test_no_module_is_longer_than_one_person_reads():
+    long = {str(p.relative_to(TOP)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700}
+    assert long == {}

@@ -63,6 +63,7 @@ def test_arabic_counts_use_the_forms_of_one_and_two(app):
     body = make.body()
     coordinator = make.coordinator(body)
     plan = make.plan(body)
+    db.session.commit()
     client = client_as(app, coordinator)
     shown = []
     for _n in range(3):

@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField, ValidationError
 
 from ..forms import FlaskForm
 from ..i18n import normalize_digits
-from ..services import audit_words
+from . import words
 
 
 def _parse_date(text: str | None) -> dt.date | None:
@@ -46,8 +46,8 @@ class AuditFilterForm(FlaskForm):
     def set_choices(self, actions: list[str], types: list[str],
                     organizations: list[tuple[int, str]]) -> None:
         everything = ("", _l("All"))
-        self.action.choices = [everything] + [(a, audit_words.action(a)) for a in actions]
-        self.object_type.choices = [everything] + [(t, str(audit_words.OBJECTS.get(t, t))) for t in types]
+        self.action.choices = [everything] + [(a, words.action(a)) for a in actions]
+        self.object_type.choices = [everything] + [(t, str(words.OBJECTS.get(t, t))) for t in types]
         self.organization.choices = [everything] + [(str(i), n) for i, n in organizations]
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001

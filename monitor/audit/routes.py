@@ -11,8 +11,9 @@ from flask_login import current_user
 from .. import i18n
 from ..access import requires
 from ..extensions import db
-from ..services import audit, audit_words
+from ..services import audit
 from ..services.tabular import write_csv
+from . import words
 from .forms import AuditFilterForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -64,7 +65,7 @@ def index():
                          audit.events_query(_criteria(form), **_reader()),
                          request.args.get("page", 1, type=int), PER_PAGE)
     return render_template("audit/index.html", form=form, page=page, args=_filter_args(form),
-                           shown=audit.shown, words=audit_words)
+                           shown=audit.shown, words=words)
 
 
 @bp.route("/export.csv")
