@@ -184,7 +184,11 @@ def test_hsts_behind_a_proxy_follows_the_forwarded_scheme(tmp_path, database_url
     app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": database_url,
                                               "MONITOR_PROXIES": 1})
     client = app.test_client()
-    forwarded = client.get("/login", headers={"X-Forwarded-Proto": "https"})
-    assert "max-age=31536000" in forwarded.headers["Strict-Transport-Security"]
-    plain = client.get("/login", headers={"X-Forwarded-Proto": "http"})
-    assert "Strict-Transport-Security" not in plain.headers
+    try:
+        forwarded = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert "max-age=31536000" in forwarded.headers["Strict-Transport-Security"]
+        plain = client.get("/login", headers={"X-Forwarded-Proto": "http"})
+        assert "Strict-Transport-Security" not in plain.headers
+    finally:
+        with app.app_context():  # the session store's pooled connections, closed
+            db.engine.dispose()
