@@ -3,7 +3,6 @@ imports and the translation sheet. Thin: parse the form, call services.catalogue
 render or redirect."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -367,12 +366,12 @@ def recommendations(slug: str):
     plan = plan_by_slug(slug, "catalogue.manage")
     criteria, active = _criteria(request.args)
     query = service.filter_recommendations(plan, criteria)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, math.ceil(total / service.PAGE_SIZE))
-    page = request.args.get("page", "1")
-    page = min(max(int(page), 1), pages) if page.isdigit() else 1
-    items = db.session.scalars(
-        query.offset((page - 1) * service.PAGE_SIZE).limit(service.PAGE_SIZE)).all()
+    requested = min(max(request.args.get("page", 1, type=int) or 1, 1), 100000)  # bounded OFFSET
+    listed = db.paginate(query, page=requested, per_page=service.PAGE_SIZE, error_out=False)
+    if listed.pages and listed.page > listed.pages:  # past the end: the last page
+        listed = db.paginate(query, page=listed.pages, per_page=service.PAGE_SIZE,
+                             error_out=False)
+    items, total, page, pages = listed.items, listed.total, listed.page, max(listed.pages, 1)
     assign = AssignForm()
     assign.target.choices = _file_choices(plan, none_label=_("No file (take them out)"))
     return render_template(

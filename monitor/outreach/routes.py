@@ -49,10 +49,8 @@ def _page(name: str = "page") -> int:
 
 
 def _paginate(query: sa.Select, page: int) -> tuple[list[Any], int]:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None)
-                                                                     .subquery())) or 0
-    rows = list(db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-    return rows, total
+    listed = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return list(listed.items), listed.total or 0
 
 
 @bp.route("/organizations")
