@@ -18,7 +18,7 @@ BLUEPRINTS = {"api", "audit", "auth", "catalogue", "enrolment", "evaluation", "o
 #: Layers from the bottom; a module may import its own layer or a lower one.
 LAYERS = [
     {"config", "extensions", "tokens", "db_sqlite", "text"},
-    {"models", "i18n", "errors", "security_log"},
+    {"models", "i18n", "errors", "security_log", "links"},
     {"services", "access", "security", "sessions", "sign_in"},
     {"demo", "forms", "web"},
     BLUEPRINTS | {"cli"},

@@ -18,6 +18,7 @@ from wtforms import Field
 from .. import sign_in
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
+from ..links import external_url
 from ..models import User, utcnow
 from ..security import end_session, password_guesses, safe_next
 from ..services import accounts, mailer
@@ -128,12 +129,11 @@ def reset_request():
     if form.validate_on_submit():
         user = accounts.find_user(db.session, form.email.data)
         if user is not None and user.active:
-            base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
             # Queued only: the mail worker sends it, so both answers take the same time.
             mailer.queue(
                 db.session, kind="password_reset", to=user.email, template="password_reset",
                 lang=user.language or "ar",
-                link=f"{base}{url_for('auth.reset', token=accounts.reset_token(user))}",
+                link=external_url("auth.reset", token=accounts.reset_token(user)),
                 minutes=current_app.config["MONITOR_RESET_MINUTES"],
             )
             db.session.commit()

@@ -7,16 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from ...links import external_url
 from ...models import Evaluation, OutgoingEmail, User
 from .. import mailer
 
 
 def link(evaluation: Evaluation, *, review: bool = False) -> str:
-    base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
-    return f"{base}/evaluations/{'review/' if review else ''}{evaluation.id}"
+    return external_url("evaluation.review" if review else "evaluation.edit",
+                        evaluation_id=evaluation.id)
 
 
 def notify(session: Session, evaluation: Evaluation, recipients: list[User], *, kind: str,

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ... import tokens
+from ...links import external_url
 from ...models import (
     ChoicesReopening,
     EvaluatorInvitation,
@@ -37,7 +38,6 @@ from ..catalogue.records import active_files, file_counts
 from .invitations import (
     InvitationError,
     add_account,
-    base_url,
     check_new_password,
     check_person_name,
     claim_once,
@@ -152,7 +152,7 @@ def save_choices(session: Session, organization: Organization, plan: Plan,
         reply_to=plan.body.contact_email, organization=organization, plan=plan, body=plan.body,
         monitored=[f for f in files if f.id in monitored],
         declined=[f for f in files if f.id not in monitored], counts=counts,
-        deadline=_deadline(plan, reopened), home_link=f"{base_url()}/ngo", actor=actor)
+        deadline=_deadline(plan, reopened), home_link=external_url("enrolment.home"), actor=actor)
 
 
 def _deadline(plan: Plan, reopened: dt.datetime | None) -> dt.datetime | None:
@@ -181,7 +181,7 @@ def _evaluator_days() -> int:
 
 def evaluator_link(invitation: EvaluatorInvitation) -> str:
     token = tokens.make_row_token("evaluator", invitation.id, invitation.nonce)
-    return f"{base_url()}/join-team/{token}"
+    return external_url("outreach_public.join_team_link", token=token)
 
 
 def members(session: Session, organization: Organization) -> list[User]:

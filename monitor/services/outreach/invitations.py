@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from ... import tokens
 from ...i18n import format_date
+from ...links import external_url
 from ...models import (
     Invitation,
     Organization,
@@ -81,10 +82,6 @@ def _days() -> int:
     return int(current_app.config.get("MONITOR_INVITATION_DAYS", 30))
 
 
-def base_url() -> str:
-    return str(current_app.config.get("MONITOR_BASE_URL", "")).rstrip("/")
-
-
 def token_for(invitation: Invitation) -> str:
     if not invitation.nonce:
         raise InvitationError(_("This invitation has no valid link."), 410)
@@ -92,7 +89,7 @@ def token_for(invitation: Invitation) -> str:
 
 
 def link_for(invitation: Invitation) -> str:
-    return f"{base_url()}/join/{token_for(invitation)}"
+    return external_url("outreach_public.join_link", token=token_for(invitation))
 
 
 def _new_link(invitation: Invitation) -> None:
@@ -223,7 +220,6 @@ def queue_invitation_emails(session: Session, plan: Plan, invitees: list[_Invite
                        OutgoingEmail.claimed_until < utcnow()),
             ).values(status="cancelled").execution_options(synchronize_session=False))
     context = _plan_context(session, plan)
-    base = base_url()
     merged = {"organization": SimpleNamespace(name=mailer.placeholder("name")),
               "link": mailer.placeholder("link"), "decline_link": mailer.placeholder("decline"),
               "expires": mailer.placeholder("expires")}
@@ -241,7 +237,7 @@ def queue_invitation_emails(session: Session, plan: Plan, invitees: list[_Invite
         recipients = []
         for invitee in group:
             token = tokens.make_row_token("invitation", invitee.id, invitee.nonce)
-            link = f"{base}/join/{token}"
+            link = external_url("outreach_public.join_link", token=token)
             recipients.append(mailer.Recipient(
                 to=invitee.organization.email, invitation_id=invitee.id, fields={
                     "name": invitee.organization.name, "link": link,

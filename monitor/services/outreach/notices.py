@@ -3,9 +3,9 @@ language, that an organisation asked to join it through the open call."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from ...links import external_url
 from ...models import JoinRequest, OutgoingEmail, Plan, User
 from .. import mailer
 
@@ -22,8 +22,7 @@ def join_request_received(session: Session, request: JoinRequest) -> list[Outgoi
     plan = request.plan
     pending = session.scalar(sa.select(sa.func.count()).select_from(JoinRequest).where(
         JoinRequest.plan_id == plan.id, JoinRequest.status == "pending")) or 0
-    base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
-    link = f"{base}/plans/{plan.slug}/join-requests"
+    link = external_url("outreach.join_requests", slug=plan.slug)
     return [mailer.queue(
         session, kind="join_request_received", to=person.email,
         template="join_request_received", lang=person.language or "ar", plan_id=plan.id,

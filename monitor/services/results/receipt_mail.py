@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from ...links import external_url
 from ...models import Evaluation, EvaluationRevision, User
 from .. import mailer
 
@@ -20,11 +20,11 @@ def queue(session: Session, revision: EvaluationRevision, proof: dict) -> None:
     evaluation = session.get(Evaluation, revision.evaluation_id)
     if user is None or not user.active or evaluation is None:
         return
-    base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
     mailer.queue(
         session, kind="receipt", to=user.email, template="evaluation_receipt",
         lang=user.language or evaluation.organization.preferred_language,
         plan_id=evaluation.period.plan_id, recommendation=evaluation.recommendation,
         period=evaluation.period, plan=evaluation.period.plan, revision=revision,
         receipt=proof["receipt"], proof=json.dumps(proof, indent=2, sort_keys=True),
-        link=f"{base}/evaluations/{evaluation.id}", verify_link=f"{base}/results/")
+        link=external_url("evaluation.edit", evaluation_id=evaluation.id),
+        verify_link=external_url("public.index"))

@@ -3,10 +3,17 @@ evaluated it is told by email, in its own language, so that it can read and repl
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from ...models import Evaluation, Organization, OutgoingEmail, Plan, ReplyMessage, ReportingPeriod
+from ...links import external_url
+from ...models import (
+    Evaluation,
+    Organization,
+    OutgoingEmail,
+    Plan,
+    ReplyMessage,
+    ReportingPeriod,
+)
 from .. import mailer
 from .replies import evaluated_keys, parse_level
 
@@ -20,7 +27,7 @@ def response_recorded(session: Session, plan: Plan, period: ReportingPeriod,
             sa.select(Evaluation.organization_id).where(
                 Evaluation.period_id == period.id, Evaluation.counted == sa.true())))
         .order_by(Organization.id)).all()
-    base = current_app.config["MONITOR_BASE_URL"].rstrip("/")
+    link = external_url("results.plan", slug=plan.slug, period=period.label)
     emails = []
     for organization in organizations:
         if message.level_key not in evaluated_keys(session, organization.id, period):
@@ -30,5 +37,5 @@ def response_recorded(session: Session, plan: Plan, period: ReportingPeriod,
             lang=organization.preferred_language, plan_id=plan.id, plan=plan, period=period,
             organization=organization, body=plan.body, reply_to=plan.body.contact_email,
             level=level,
-            link=f"{base}/our-results/{plan.slug}?period={period.label}"))
+            link=link))
     return emails
