@@ -26,28 +26,23 @@ from ..access import requires
 from ..extensions import db
 from ..models import (
     RESPONSES,
-    Attachment,
-    Evaluation,
-    EvaluationRevision,
     OfficialProgress,
     Plan,
-    Questionnaire,
     Recommendation,
     ReportingPeriod,
     utcnow,
 )
 from ..services import mailer
 from ..services.catalogue import queries as catalogue_queries
-from ..services.evaluation import attachments as attachment_service
 from ..services.evaluation import questionnaire
 from ..services.results import (
     aggregation,
     chart_views,
     charts,
     comparison,
+    drill_down,
     exports,
     official,
-    pseudonyms,
     publication,
     replies,
     reply_notices,
@@ -252,55 +247,23 @@ def recommendation(slug: str, recommendation_id: int):
         OfficialProgress.level_key == official.level_key(recommendation_id=rec.id)))
     figures = comparison.recommendation_figures(rec.id, score, entry, settings)
 
-    # Every counted evaluation, oldest first: pseudonyms (A, B, ...) follow that order.
-    counted = db.session.execute(
-        sa.select(Evaluation.id, Evaluation.pseudonymous)
-        .where(Evaluation.period_id == period.id, Evaluation.recommendation_id == rec.id,
-               Evaluation.counted == sa.true())
-        .order_by(Evaluation.id)).all()
-    letters = pseudonyms.by_evaluation(db.session, period.id, [rec.id])
-    listed = page_of(counted, EVALUATIONS_PAGE_SIZE)
-    page, pages = listed.page, listed.pages
-    ids = [eid for eid, _ in listed.items]
-    evaluations = db.session.scalars(
-        sa.select(Evaluation).where(Evaluation.id.in_(ids)).order_by(Evaluation.id)
-    ).all() if ids else []
-    newest: dict[int, EvaluationRevision] = {}
-    for revision in db.session.scalars(
-            sa.select(EvaluationRevision).where(EvaluationRevision.evaluation_id.in_(ids))
-            .order_by(EvaluationRevision.number)) if ids else []:
-        newest[revision.evaluation_id] = revision
-    definitions = {
-        q.id: q.definition for q in db.session.scalars(sa.select(Questionnaire).where(
-            Questionnaire.id.in_({r.questionnaire_id for r in newest.values()})))
-    } if newest else {}
-    attachments: dict[int, list[Attachment]] = {}
-    if ids:
-        for att in db.session.scalars(
-                sa.select(Attachment).where(Attachment.evaluation_id.in_(ids),
-                                            Attachment.visibility == "coordinator")
-                .order_by(Attachment.id)):
-            # Only what the newest submitted version shared (services.evaluation.attachments).
-            if att.id in attachment_service.shared_in(newest.get(att.evaluation_id)):
-                attachments.setdefault(att.evaluation_id, []).append(att)
-
+    shown = drill_down.counted_evaluations(
+        db.session, period.id, rec.id, page=request.args.get("page", 1, type=int) or 1,
+        per_page=EVALUATIONS_PAGE_SIZE)
+    page, pages = shown.page, shown.pages
     lang = i18n.current_language()
-    items = []
-    for evaluation in evaluations:
-        revision = newest.get(evaluation.id)
-        items.append({
-            "evaluation": evaluation,
-            "name": pseudonyms.shown_name(evaluation.organization.name,
-                                          evaluation.pseudonymous, letters.get(evaluation.id)),
-            "pseudonymous": evaluation.pseudonymous,
-            "revision": revision,
-            "answers": _answer_rows(revision.answers, definitions.get(revision.questionnaire_id),
-                                    lang) if revision is not None else [],
-            "attachments": [(a, _url("evaluation.download", attachment_id=a.id))
-                            for a in attachments.get(evaluation.id, [])],
-            "review_url": _url("evaluation.review", evaluation_id=evaluation.id)
-            if revision is not None else None,
-        })
+    items = [{
+        "evaluation": item.evaluation,
+        "name": item.name,
+        "pseudonymous": item.evaluation.pseudonymous,
+        "revision": item.revision,
+        "answers": _answer_rows(item.revision.answers, item.definition, lang)
+        if item.revision is not None else [],
+        "attachments": [(a, _url("evaluation.download", attachment_id=a.id))
+                        for a in item.attachments],
+        "review_url": _url("evaluation.review", evaluation_id=item.evaluation.id)
+        if item.revision is not None else None,
+    } for item in shown.items]
     labels = _scale_labels()
     dist_svg = charts.distribution_bar(
         score.distribution, labels, title=_("How the NGOs rated this recommendation"),
