@@ -83,8 +83,12 @@ def _lock(connection: sa.Connection) -> tuple[int, list[bytes]]:
     """Take the log's row and return the size before this append and the frontier."""
     row = connection.execute(_BUMP).first()
     if row is None:  # the first append of a database built without the migration
-        connection.execute(sa.insert(_STATE).values(id=1, size=1, frontier=[]))
-        return 0, []
+        try:
+            with connection.begin_nested():
+                connection.execute(sa.insert(_STATE).values(id=1, size=1, frontier=[]))
+            return 0, []
+        except sa.exc.IntegrityError:  # a concurrent first append made the row: take it
+            row = connection.execute(_BUMP).one()
     size, frontier = row
     return size - 1, [bytes.fromhex(h) for h in frontier or []]
 
