@@ -24,6 +24,3 @@ class ResetForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=500)])
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
 
-
-class ConfirmForm(FlaskForm):
-    """A button that only needs its CSRF token."""

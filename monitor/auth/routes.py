@@ -18,12 +18,13 @@ from wtforms import Field
 from .. import sign_in
 from ..access import PUBLIC, SIGNED_IN, requires
 from ..extensions import db, limiter
+from ..forms import ActionForm
 from ..links import external_url
 from ..models import User, utcnow
 from ..security import end_session, password_guesses, safe_next
 from ..services import accounts, mailer
 from ..sessions import end_everywhere
-from .forms import ConfirmForm, EmailForm, LoginForm, PasswordForm, ResetForm
+from .forms import EmailForm, LoginForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)
 
@@ -104,13 +105,13 @@ def account():
             login_user(user)
             flash(_("Your password was changed. Other sessions were signed out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, signout=ConfirmForm())
+    return render_template("auth/account.html", form=form, signout=ActionForm())
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 @requires(SIGNED_IN)
 def sign_out_everywhere():
-    form = ConfirmForm()
+    form = ActionForm()
     if form.validate_on_submit():
         current_user.session_version += 1
         db.session.commit()

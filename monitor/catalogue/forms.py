@@ -152,6 +152,3 @@ class AssignForm(FlaskForm):
     target = SelectField(_l("Assign the selected recommendations to"), choices=[],
                          validate_choice=True)
 
-
-class ActionForm(FlaskForm):
-    """A button that changes something (retire, restore, delete): CSRF only."""

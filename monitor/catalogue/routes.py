@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import ensure, in_scope, may, plans_for, requires
 from ..extensions import db
+from ..forms import ActionForm
 from ..i18n import current_language
 from ..models import (
     GoverningBody,
@@ -41,7 +42,6 @@ from ..services.catalogue.records import CatalogueError, RecommendationFilter
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
 from ..web import CSV_MIMETYPE, XLSX_MIMETYPE, download, plan_by_slug
 from .forms import (
-    ActionForm,
     ApplyImportForm,
     AssignForm,
     FileForm,

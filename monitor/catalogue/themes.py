@@ -10,7 +10,7 @@ from ..access import requires
 from ..extensions import db
 from ..services.catalogue import files_from_themes as service
 from ..services.catalogue.records import title_of
-from .forms import ActionForm
+from ..forms import ActionForm
 from .routes import plan_by_slug
 
 bp = Blueprint("catalogue_themes", __name__, url_prefix="/plans")

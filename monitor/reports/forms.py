@@ -52,9 +52,6 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Delete"))
 
 
-class ActionForm(FlaskForm):
-    """A bare form for one-button actions (publish, unpublish): its CSRF token only."""
-
 
 class ReplyForm(FlaskForm):
     """A message in a right-of-reply thread. The text is checked by services.results.replies

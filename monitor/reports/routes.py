@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import i18n
 from ..access import requires
 from ..extensions import db
+from ..forms import ActionForm
 from ..models import (
     RESPONSES,
     OfficialProgress,
@@ -51,7 +52,6 @@ from ..services.results import (
 from ..services.tabular import write_csv
 from ..web import download, page_of, plan_by_slug, refuse
 from .forms import (
-    ActionForm,
     ConfirmForm,
     OfficialEntryForm,
     OfficialImportForm,

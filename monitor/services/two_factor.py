@@ -24,7 +24,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..models import Invitation, Organization, Plan, User, utcnow
+from ..access import organization_bodies
+from ..models import Organization, User, utcnow
 from ..models.two_factor import RecoveryCode, TwoFactor, TwoFactorReset
 from . import audit, mailer
 
@@ -213,9 +214,8 @@ def coordinator_reaches(session: Session, coordinator: User, organization: Organ
     """A coordinator acts on an organisation only when its own body invited it."""
     if coordinator.role != "coordinator" or coordinator.body_id is None:
         return False
-    return bool(session.scalar(sa.select(sa.func.count()).select_from(Invitation).join(
-        Plan, Plan.id == Invitation.plan_id).where(
-        Invitation.organization_id == organization.id, Plan.body_id == coordinator.body_id)))
+    return any(body_id == coordinator.body_id for _org, body_id in
+               session.execute(organization_bodies([organization.id])))
 
 
 def request_reset(session: Session, target: User, *, actor: User, base_url: str,

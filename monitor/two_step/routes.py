@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash
 from .. import sign_in
 from ..access import PUBLIC, SIGNED_IN, ensure, requires
 from ..extensions import db, limiter
-from ..forms import ActionForm as ConfirmForm
+from ..forms import ActionForm
 from ..models import Organization, User
 from ..security import safe_next
 from ..services import two_factor
@@ -100,7 +100,7 @@ def settings():
             "two_step/settings.html", enabled=True,
             codes_left=two_factor.unused_recovery_codes(db.session, user),
             reset=two_factor.pending_reset(db.session, user), disable_form=DisableForm(),
-            cancel_form=ConfirmForm())
+            cancel_form=ActionForm())
     secret = session.get(sign_in.ENROLLING) or two_factor.new_secret(db.session, user)
     session[sign_in.ENROLLING] = secret  # server-side: kept until the first code confirms it
     uri = two_factor.provisioning_uri(secret, user, current_app.config["MONITOR_2FA_ISSUER"])
@@ -156,7 +156,7 @@ def disable():
 @bp.route("/account/two-step/cancel-reset", methods=["POST"])
 @requires(SIGNED_IN)
 def cancel_reset():
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     _run(lambda: two_factor.cancel_reset(db.session, current_user._get_current_object(),
                                          base_url=_base_url()),
@@ -173,14 +173,14 @@ def team():
     people = [(person, two_factor.is_enabled(db.session, person))
               for person in db.session.scalars(db.select(User).where(
                   User.organization_id == current_user.organization_id).order_by(User.id))]
-    return render_template("two_step/team.html", people=people, form=ConfirmForm())
+    return render_template("two_step/team.html", people=people, form=ActionForm())
 
 
 @bp.route("/ngo/people/<int:user_id>/reset-two-step", methods=["POST"])
 @requires("enrolment.manage")
 def reset_colleague(user_id: int):
     person = ensure("enrolment.manage", db.session.get(User, user_id))
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     _run(lambda: two_factor.reset_by_colleague(db.session, person, actor=current_user,
                                                base_url=_base_url()),
@@ -207,7 +207,7 @@ def organization(organization_id: int):
                two_factor.pending_reset(db.session, admin))
               for admin in two_factor.administrators(db.session, org)]
     return render_template("two_step/organization.html", organization=org, admins=admins,
-                           form=ConfirmForm())
+                           form=ActionForm())
 
 
 @bp.route("/organizations/<int:organization_id>/people/<int:user_id>/reset-two-step",
@@ -218,7 +218,7 @@ def request_reset(organization_id: int, user_id: int):
     person = db.session.get(User, user_id)
     if person is None or person.organization_id != org.id:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     _run(lambda: two_factor.request_reset(db.session, person, actor=current_user,
                                           base_url=_base_url()),
