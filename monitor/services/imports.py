@@ -143,12 +143,14 @@ def check_upload(data: bytes, limit: int | None = None) -> None:
         check_archive(data, limit)
 
 
-def check_archive(data: bytes, limit: int | None = None) -> None:
+def check_archive(data: bytes, limit: int | None = None, *, unpacked: int | None = None
+                  ) -> None:
     """Refuse a zip bomb from the archive's directory, without unpacking anything: too
-    many members, too much content once unpacked, or a member packed far too tightly.
-    An archive that cannot be listed is left to the reader (which refuses it in its own
-    words)."""
+    many members, more than `unpacked` bytes once unpacked (by default `UNPACKED_FACTOR`
+    times the upload limit), or a member packed far too tightly. An archive that cannot
+    be listed is left to the reader (which refuses it in its own words)."""
     limit = upload_limit() if limit is None else limit
+    unpacked = limit * UNPACKED_FACTOR if unpacked is None else unpacked
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -162,9 +164,9 @@ def check_archive(data: bytes, limit: int | None = None) -> None:
         if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(
                 info.compress_size, 1):
             raise bomb
-    if sum(info.file_size for info in members) > limit * UNPACKED_FACTOR:
+    if sum(info.file_size for info in members) > unpacked:
         raise UploadRefused(_("This file is too large once unpacked. The limit is "
-                              "%(limit)s MB.", limit=megabytes(limit * UNPACKED_FACTOR)))
+                              "%(limit)s MB.", limit=megabytes(unpacked)))
 
 
 # --- preview, then confirm ----------------------------------------------------------------

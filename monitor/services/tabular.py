@@ -150,8 +150,9 @@ def decode_text(
 ) -> tuple[str, str]:
     """Decode uploaded text; return ``(text, encoding)``.
 
-    Newlines are normalised to ``\\n``.  Raises :class:`TabularError` for
-    empty, oversized or binary data.  ``what`` names the expected kind of
+    Newlines are normalised to ``\\n``.  Raises the import kernel's
+    ``UploadRefused`` for empty or oversized data, :class:`TabularError` for
+    binary data.  ``what`` names the expected kind of
     file in the error message.
     """
     check_upload(data, max_bytes)
@@ -413,7 +414,8 @@ def read_table(
 
     ``filename`` is only informative (the content decides the type).
     ``sheet`` selects a worksheet by name (XLSX only; default the first one).
-    Raises :class:`TabularError` with a translated message.
+    Raises ``UploadRefused`` (size, archive) or :class:`TabularError` (not a
+    table), each with a translated message.
     """
     check_upload(data, max_bytes)
     if is_xlsx(data):
