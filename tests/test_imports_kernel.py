@@ -58,28 +58,15 @@ def big_csv() -> bytes:
 # Each returns (the message shown for a refused file, or None) and the rejected RowErrors.
 
 
-def _catalogue(s: make.Setting, data: bytes) -> tuple[str | None, list]:
-    try:
-        preview = importing.preview_import(db.session, s.plan, data, "upload.xlsx")
-    except CatalogueError as exc:
-        return exc.message, []
-    return None, preview.rejected
-
-
-def _translations(s: make.Setting, data: bytes) -> tuple[str | None, list]:
-    try:
-        result = translation_sheet.import_translations(db.session, s.plan, data, "sheet.xlsx")
-    except CatalogueError as exc:
-        return exc.message, []
-    return None, result.rejected
-
-
-def _organizations(s: make.Setting, data: bytes) -> tuple[str | None, list]:
-    try:
-        preview = organizations.preview_import(db.session, data, "list.xlsx")
-    except OrganizationError as exc:
-        return exc.message, []
-    return None, preview.rejected
+def _refused_as(call: Callable, error: type) -> Callable:
+    """An importer that refuses a whole file by raising `error` (with its `message`)."""
+    def run(s: make.Setting, data: bytes) -> tuple[str | None, list]:
+        try:
+            report = call(s, data)
+        except error as exc:
+            return exc.message, []
+        return None, report.rejected
+    return run
 
 
 def _official(s: make.Setting, data: bytes) -> tuple[str | None, list]:
@@ -107,7 +94,12 @@ def _xlsform(s: make.Setting, data: bytes) -> tuple[str | None, list]:
 
 
 IMPORTERS: dict[str, Callable[[make.Setting, bytes], tuple[str | None, list]]] = {
-    "catalogue": _catalogue, "translations": _translations, "organizations": _organizations,
+    "catalogue": _refused_as(lambda s, data: importing.preview_import(
+        db.session, s.plan, data, "upload.xlsx"), CatalogueError),
+    "translations": _refused_as(lambda s, data: translation_sheet.import_translations(
+        db.session, s.plan, data, "sheet.xlsx"), CatalogueError),
+    "organizations": _refused_as(lambda s, data: organizations.preview_import(
+        db.session, data, "list.xlsx"), OrganizationError),
     "official": _official, "offline": _offline, "xlsform": _xlsform,
 }
 
