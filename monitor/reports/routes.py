@@ -365,7 +365,7 @@ def official_import(slug: str):
                               import_errors=exc.errors, status=422)
     db.session.commit()
     flash(_("Imported %(created)d new and %(updated)d replaced official figure(s).",
-            created=result.created, updated=result.updated), "success")
+            created=len(result.new), updated=len(result.updated)), "success")
     return redirect(url_for(".official_page", slug=plan.slug, period=period.label))
 
 
