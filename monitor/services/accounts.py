@@ -118,3 +118,12 @@ def user_for_reset_token(session: Session, token: str, max_age_seconds: int) -> 
     if user is None or not user.active or (user.password_hash or "")[-16:] != payload.get("h"):
         raise AccountError(_("This link has already been used or is no longer valid."))
     return user
+
+
+def set_email_digest(user: User, digest: bool) -> bool:
+    """Per-event notices as one daily digest (True) or one email each; True if it changed.
+    Notices already kept for a digest still go in the next one."""
+    if user.email_digest == digest:
+        return False
+    user.email_digest = digest
+    return True
