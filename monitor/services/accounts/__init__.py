@@ -174,3 +174,12 @@ def add_account(session: Session, **fields: object) -> User:
         session.rollback()
         raise AccountTaken(_("An account with this email already exists.")) from None
     return user
+
+
+def set_email_digest(user: User, digest: bool) -> bool:
+    """Per-event notices as one daily digest (True) or one email each; True if it changed.
+    Notices already kept for a digest still go in the next one."""
+    if user.email_digest == digest:
+        return False
+    user.email_digest = digest
+    return True
