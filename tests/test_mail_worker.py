@@ -117,3 +117,21 @@ def test_a_request_that_emails_does_not_contact_the_smtp_server(app, smtp_server
         OutgoingEmail.recipient == "evaluator@ngo.example"))
     assert email.status == "queued" and email.attempts == 0
     assert smtp_server.messages == []
+
+
+def test_a_message_rendered_when_sent_that_cannot_be_rendered_fails_alone(app, runner,
+                                                                          smtp_server):
+    """A message queued for its sender to render (a receipt) whose data no longer leads
+    anywhere fails with the reason kept; the mail queued with it still goes."""
+    mailer.queue_when_sent(db.session, kind="receipt", to="gone@ngo.example",
+                           template="evaluation_receipt", data={"revision": 987654})
+    mailer.queue(db.session, kind="test", to="someone@ngo.example", template="password_reset",
+                 lang="en", link="http://localhost/reset/x", minutes=60)
+    db.session.commit()
+    result = runner.invoke(args=["mail", "worker", "--once"])
+    assert "Sent 1, failed 1, deferred 0; 0 message(s) still queued." in result.output
+    assert [m["To"] for m in smtp_server.messages] == ["someone@ngo.example"]
+    db.session.expire_all()
+    failed = db.session.scalar(sa.select(OutgoingEmail).where(
+        OutgoingEmail.recipient == "gone@ngo.example"))
+    assert failed.status == "failed" and "987654" in failed.last_error

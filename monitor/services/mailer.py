@@ -33,6 +33,7 @@ With `MONITOR_MAIL_OUTBOX` set (the demo), messages are written there as .eml fi
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import functools
 import queue as queue_module
@@ -57,6 +58,9 @@ from ..models import OutgoingEmail, utcnow
 
 #: How many queued messages a sender claims at a time.
 CLAIM_CHUNK = 100
+
+_TABLE = OutgoingEmail.__table__
+_INSERT = sa.insert(_TABLE)
 
 
 def _clean_header(value: str) -> str:
@@ -98,13 +102,74 @@ def queue(session: Session, *, kind: str, to: str, template: str, lang: str,
           reply_to: str | None = None, **context: Any) -> OutgoingEmail:
     """Render and record a message; `send_queued` sends it."""
     subject, text, html = render(template, lang, **context)
-    domain = _sender_address().rpartition("@")[2]
+    domain = _sender_domain()
     email = OutgoingEmail(kind=kind, recipient=_clean_header(to), subject=subject,
                           body_text=text, body_html=html, invitation_id=invitation_id,
                           plan_id=plan_id, reply_to=_clean_header(reply_to) if reply_to else None,
-                          message_id=make_msgid(domain=domain or None), status="queued")
+                          message_id=make_msgid(domain=domain), status="queued")
     session.add(email)
     return email
+
+
+# --- messages rendered by their sender ------------------------------------------------------
+
+#: For each template rendered when sent, how its sender builds (language, context) from
+#: the data queued with it (registered with `rendered_when_sent`).
+_WHEN_SENT: dict[str, Callable[[Session, dict[str, Any]], tuple[str, dict[str, Any]]]] = {}
+
+
+def rendered_when_sent(template: str) -> Callable[[Callable], Callable]:
+    """Register the function `(session, data) -> (lang, context)` with which the sender
+    renders `template` for a message queued with `queue_when_sent`."""
+    def register(function: Callable) -> Callable:
+        _WHEN_SENT[template] = function
+        return function
+    return register
+
+
+def queue_when_sent(session: Session, *, kind: str, to: str, template: str,
+                    data: dict[str, Any], plan_id: int | None = None) -> None:
+    """Record a message that its sender renders, in the recipient's language at that time:
+    the caller's transaction stores only `data` (ids, and what cannot be read again later
+    such as a receipt's proof), with one plain INSERT. A request then spends nothing on
+    templates (a submission's receipt email cost a third of the submission)."""
+    session.execute(_INSERT, {
+        "kind": kind, "invitation_id": None, "plan_id": plan_id,
+        "recipient": _clean_header(to), "reply_to": None, "subject": "", "body_text": "",
+        "body_html": None, "message_id": make_msgid(domain=_sender_domain()),
+        "status": "queued", "attempts": 0, "created_at": utcnow(), "template": template,
+        "template_data": data})
+
+
+def _render_claimed(session: Session, recorder: _Recorder, rows: list[_Row],
+                    report: SendReport) -> list[_Row]:
+    """Render the claimed messages queued with `queue_when_sent` and record their text
+    before sending (a retry sends the same text). One that cannot be rendered fails alone,
+    its error kept. Returns the rows to send."""
+    ready = []
+    for row in rows:
+        if row.template is None:
+            ready.append(row)
+            continue
+        try:
+            lang, context = _WHEN_SENT[row.template](session, row.template_data or {})
+            subject, text, html = render(row.template, lang, **context)
+        except Exception as exc:  # noqa: BLE001 - recorded on the message, which fails alone
+            error = (f"not rendered: no renderer for {row.template}" if isinstance(exc, KeyError)
+                     and row.template not in _WHEN_SENT else f"not rendered: {_describe(exc)}")
+            recorder.submit(lambda conn, row=row, error=error: _mark(
+                conn, row.id, status="failed", last_error=error[:1000]))
+            report.failed += 1
+            report.failures.append((row.recipient, error))
+            continue
+        row = dataclasses.replace(row, subject=subject, body_text=text, body_html=html,
+                                  template=None, template_data=None)
+        recorder.submit(lambda conn, row=row: _commit(conn, _RENDERED, {
+            "email_id": row.id, "new_subject": row.subject, "new_body_text": row.body_text,
+            "new_body_html": row.body_html}))
+        ready.append(row)
+    session.commit()  # ends the reads' transaction (nothing else was changed)
+    return ready
 
 
 # --- mail merge: one rendering per language for a whole batch ------------------------------
@@ -133,7 +198,7 @@ def queue_merged(session: Session, *, kind: str, template: str, lang: str,
     if not recipients:
         return []
     subject, text, html = render(template, lang, **context)
-    domain = _sender_address().rpartition("@")[2] or None
+    domain = _sender_domain()
     reply = _clean_header(reply_to) if reply_to else None
     now = utcnow()
     rows = []
@@ -239,7 +304,7 @@ def send_queued(session: Session, emails: Iterable[OutgoingEmail | int], *,
         for start in range(0, len(ids), CLAIM_CHUNK):
             chunk = ids[start:start + CLAIM_CHUNK]
             claim, rows = recorder.call(lambda conn, chunk=chunk: _claim(conn, chunk, minutes))
-            for row in rows:
+            for row in _render_claimed(session, recorder, rows, report):
                 if time_budget is not None and time.monotonic() - started > time_budget:
                     report.out_of_time = True
                     return report
@@ -313,6 +378,8 @@ class _Row:
     body_html: str | None
     message_id: str
     kind: str
+    template: str | None = None
+    template_data: dict[str, Any] | None = None
 
 
 class _Recorder:
@@ -446,7 +513,8 @@ def _claim(conn: sa.Connection, ids: list[int], minutes: float) -> tuple[str, li
     ).values(claim=claim, claimed_until=now + dt.timedelta(minutes=minutes)))
     rows = [_Row(**row._mapping) for row in conn.execute(
         sa.select(_TABLE.c.id, _TABLE.c.recipient, _TABLE.c.reply_to, _TABLE.c.subject,
-                  _TABLE.c.body_text, _TABLE.c.body_html, _TABLE.c.message_id, _TABLE.c.kind)
+                  _TABLE.c.body_text, _TABLE.c.body_html, _TABLE.c.message_id, _TABLE.c.kind,
+                  _TABLE.c.template, _TABLE.c.template_data)
         .where(_TABLE.c.claim == claim, _TABLE.c.status == "queued").order_by(_TABLE.c.id)
     )]
     conn.commit()
@@ -459,11 +527,15 @@ def _release(conn: sa.Connection, claim: str) -> None:
     conn.commit()
 
 
-_TABLE = OutgoingEmail.__table__
 # Core statements (no ORM bookkeeping): one UPDATE and one COMMIT per message.
 _MARK_SENT = _TABLE.update().where(_TABLE.c.id == sa.bindparam("email_id")).values(
     status="sent", attempts=_TABLE.c.attempts + 1, sent_at=sa.bindparam("now"), last_error=None,
     claim=None, claimed_until=None)
+
+
+_RENDERED = _TABLE.update().where(_TABLE.c.id == sa.bindparam("email_id")).values(
+    subject=sa.bindparam("new_subject"), body_text=sa.bindparam("new_body_text"),
+    body_html=sa.bindparam("new_body_html"), template=None, template_data=None)
 
 
 def _commit(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> None:
@@ -503,6 +575,11 @@ def _sender() -> str:
 
 def _sender_address() -> str:
     return parseaddr(_sender())[1] or "monitor@localhost"
+
+
+def _sender_domain() -> str | None:
+    """The Message-ID's domain: the sender's."""
+    return _sender_address().rpartition("@")[2] or None
 
 
 def _connect(timeout: float) -> smtplib.SMTP:
