@@ -25,26 +25,25 @@ What fails alone and what stops the batch:
 - the server going away (disconnect, 421, timeout, refused connection) → the batch stops,
   the rest stays queued.
 
-Sending uses `smtplib` with the `MAIL_*` settings read when sending (so tests and the CLI
-can point at another server; `MAIL_TIMEOUT`, default 30 s). `MAIL_SUPPRESS_SEND`
-(default: on under TESTING, as in Flask-Mail) marks messages sent without connecting.
-With `MONITOR_MAIL_OUTBOX` set (the demo), messages are written there as .eml files.
+Messages are built with the standard library's `EmailMessage` (monitor/mime.py) and sent with
+`smtplib`, with the `MAIL_*` settings read when sending (so tests and the CLI can point at
+another server; `MAIL_TIMEOUT`, default 30 s). `MAIL_SUPPRESS_SEND` (default: on under
+TESTING) marks messages sent without connecting. With `MONITOR_MAIL_OUTBOX` set (the
+demo), messages are written there as .eml files.
 """
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
-import functools
 import queue as queue_module
 import secrets
 import smtplib
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from email.header import Header
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,8 @@ from flask_babel import force_locale
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
+from .. import mime
+from ..mime import clean_header as _clean_header
 from ..models import OutgoingEmail, utcnow
 
 #: How many queued messages a sender claims at a time.
@@ -61,11 +62,6 @@ CLAIM_CHUNK = 100
 
 _TABLE = OutgoingEmail.__table__
 _INSERT = sa.insert(_TABLE)
-
-
-def _clean_header(value: str) -> str:
-    """No CR/LF in headers (header injection)."""
-    return " ".join(str(value).replace("\r", " ").replace("\n", " ").split())
 
 
 def render(template: str, lang: str, **context: Any) -> tuple[str, str, str]:
@@ -155,10 +151,9 @@ def _render_claimed(session: Session, recorder: _Recorder, rows: list[_Row],
             lang, context = _WHEN_SENT[row.template](session, row.template_data or {})
             subject, text, html = render(row.template, lang, **context)
         except Exception as exc:  # noqa: BLE001 - recorded on the message, which fails alone
-            error = (f"not rendered: no renderer for {row.template}" if isinstance(exc, KeyError)
-                     and row.template not in _WHEN_SENT else f"not rendered: {_describe(exc)}")
+            error = f"not rendered: {_describe(exc)}"
             recorder.submit(lambda conn, row=row, error=error: _mark(
-                conn, row.id, status="failed", last_error=error[:1000]))
+                conn, row.id, status="failed", last_error=error))
             report.failed += 1
             report.failures.append((row.recipient, error))
             continue
@@ -299,16 +294,20 @@ def send_queued(session: Session, emails: Iterable[OutgoingEmail | int], *,
     minutes = current_app.config.get("MONITOR_MAIL_CLAIM_MINUTES", 10)
     sender = _Sender(timeout)
     recorder = _Recorder(session.get_bind())
+    builder, from_header = ThreadPoolExecutor(1, "monitor-mail-build"), _sender()
     claim: str | None = None
     try:
         for start in range(0, len(ids), CLAIM_CHUNK):
             chunk = ids[start:start + CLAIM_CHUNK]
             claim, rows = recorder.call(lambda conn, chunk=chunk: _claim(conn, chunk, minutes))
-            for row in _render_claimed(session, recorder, rows, report):
+            rows = _render_claimed(session, recorder, rows, report)
+            # Built in a helper thread while the messages before are sent (it waits on I/O).
+            built = [builder.submit(mime.build, row, from_header) for row in rows]
+            for row, data in zip(rows, built):
                 if time_budget is not None and time.monotonic() - started > time_budget:
                     report.out_of_time = True
                     return report
-                status = _send_one(recorder, sender, row, report)
+                status = _send_one(recorder, sender, row, data, report)
                 if on_progress:
                     on_progress(row.id, status)
             recorder.wait()
@@ -328,19 +327,21 @@ def send_queued(session: Session, emails: Iterable[OutgoingEmail | int], *,
         finally:
             recorder.close()
             sender.close()
+            builder.shutdown(cancel_futures=True)
     session.expire_all()  # rows changed under the session
     return report
 
 
-def _send_one(recorder: _Recorder, sender: _Sender, row: _Row, report: SendReport) -> str:
+def _send_one(recorder: _Recorder, sender: _Sender, row: _Row, data: Future[bytes],
+              report: SendReport) -> str:
     """One message. The previous message's outcome is committed before this one can be
     accepted (so a killed process leaves at most one message accepted but unrecorded),
     while recording it overlaps this message's first SMTP exchanges."""
     try:
-        data = _build(row)
+        message = data.result()  # its build's error (a non-ASCII address) is this message's
         sender.begin(row)  # MAIL FROM, RCPT TO
         recorder.wait()
-        sender.finish(data)  # DATA: the server accepts the message
+        sender.finish(message)  # DATA: the server accepts the message
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         if 421 in codes:
@@ -598,60 +599,13 @@ def _connect(timeout: float) -> smtplib.SMTP:
 
 def build_message(email: OutgoingEmail | _Row) -> bytes:
     """The RFC 5322 bytes of a recorded message: text and HTML alternatives, UTF-8."""
-    return _build(email)
-
-
-@functools.lru_cache(maxsize=256)
-def _encode_header(value: str) -> str:
-    """RFC 2047 for non-ASCII text (a batch repeats the same subject: cached)."""
-    value = _clean_header(value)
-    if value.isascii():
-        return value
-    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
-
-
-def _part(subtype: str, body: str) -> str:
-    encoded = base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
-    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-            f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}")
-
-
-@functools.lru_cache(maxsize=16)
-def _from_header(sender: str) -> str:
-    name, address = parseaddr(sender)
-    return f"{_encode_header(name)} <{address}>" if name else address
-
-
-def _build(email: OutgoingEmail | _Row) -> bytes:
-    """multipart/alternative (text, then HTML), UTF-8 in base64, CRLF line ends. Written
-    by hand: the `email` package's generator is several times slower for the same bytes.
-    A non-ASCII recipient address raises UnicodeError (that message fails alone)."""
-    boundary = "==monitor-" + secrets.token_hex(12)
-    head = [
-        f"Subject: {_encode_header(email.subject)}",
-        f"From: {_from_header(_sender())}",
-        f"To: {_clean_header(email.recipient)}",
-    ]
-    if email.reply_to:
-        head.append(f"Reply-To: {_clean_header(email.reply_to)}")
-    head += [
-        f"Date: {formatdate(localtime=False)}",
-        f"Message-ID: {_clean_header(email.message_id)}",  # stable across attempts
-        "MIME-Version: 1.0",
-        "Auto-Submitted: auto-generated",
-        f'Content-Type: multipart/alternative; boundary="{boundary}"',
-    ]
-    parts = [_part("plain", email.body_text)]
-    if email.body_html:
-        parts.append(_part("html", email.body_html))
-    body = "".join(f"--{boundary}\r\n{part}" for part in parts) + f"--{boundary}--\r\n"
-    return ("\r\n".join(head) + "\r\n\r\n" + body).encode("ascii")
+    return mime.build(email, _sender())
 
 
 def _write_outbox(directory: str, email: _Row) -> None:
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
-    (path / f"{email.id:06d}-{email.kind}.eml").write_bytes(_build(email))
+    (path / f"{email.id:06d}-{email.kind}.eml").write_bytes(build_message(email))
 
 
 def _describe(exc: Exception) -> str:
