@@ -100,13 +100,12 @@ def _log_key_configured(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from . import i18n
-    from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(TOP / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
-    mail.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.locale_for_request, timezone_selector=lambda: "UTC")
     i18n.init_templates(app)

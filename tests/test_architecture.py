@@ -17,7 +17,7 @@ BLUEPRINTS = {"api", "audit", "auth", "catalogue", "enrolment", "evaluation", "o
               "reports", "results"}
 #: Layers from the bottom; a module may import its own layer or a lower one.
 LAYERS = [
-    {"config", "extensions", "tokens", "db_sqlite", "text"},
+    {"config", "extensions", "tokens", "db_sqlite", "text", "mime"},
     {"models", "i18n", "errors", "security_log", "links"},
     {"services", "access", "security", "sessions", "sign_in"},
     {"demo", "forms", "web"},
@@ -101,3 +101,14 @@ def test_no_module_is_longer_than_one_person_reads():
     long = {str(p.relative_to(TOP)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700}
     assert long == {}
+
+
+def test_mail_is_built_and_sent_with_the_standard_library_alone():
+    """One way to send mail (mime.py's EmailMessage, sent by services/mailer.py with
+    smtplib): no mail extension initialised beside it that sends nothing."""
+    import tomllib
+
+    project = tomllib.loads((TOP / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.lower().startswith("flask-mail")]
+    for path in PACKAGE.rglob("*.py"):
+        assert "flask_mail" not in path.read_text(encoding="utf-8"), path

@@ -117,3 +117,48 @@ def test_a_request_that_emails_does_not_contact_the_smtp_server(app, smtp_server
         OutgoingEmail.recipient == "evaluator@ngo.example"))
     assert email.status == "queued" and email.attempts == 0
     assert smtp_server.messages == []
+
+
+def test_a_message_rendered_when_sent_that_cannot_be_rendered_fails_alone(app, runner,
+                                                                          smtp_server):
+    """A message queued for its sender to render (a receipt) whose data no longer leads
+    anywhere fails with the reason kept; the mail queued with it still goes."""
+    mailer.queue_when_sent(db.session, kind="receipt", to="gone@ngo.example",
+                           template="evaluation_receipt", data={"revision": 987654})
+    mailer.queue(db.session, kind="test", to="someone@ngo.example", template="password_reset",
+                 lang="en", link="http://localhost/reset/x", minutes=60)
+    db.session.commit()
+    result = runner.invoke(args=["mail", "worker", "--once"])
+    assert "Sent 1, failed 1, deferred 0; 0 message(s) still queued." in result.output
+    assert [m["To"] for m in smtp_server.messages] == ["someone@ngo.example"]
+    db.session.expire_all()
+    failed = db.session.scalar(sa.select(OutgoingEmail).where(
+        OutgoingEmail.recipient == "gone@ngo.example"))
+    assert failed.status == "failed" and "987654" in failed.last_error
+
+
+def test_an_arabic_email_arrives_as_text_and_html_that_any_reader_decodes(app, runner,
+                                                                          smtp_server):
+    """A strict reader (the standard library's default policy) finds the subject, the
+    sender's name and both alternatives intact; an address the server cannot be given
+    fails alone and the next message still goes."""
+    import email
+    import email.policy
+
+    app.config["MAIL_DEFAULT_SENDER"] = "المرصد <monitor@gov.example>"
+    for address in ("rené@ngo.example", "someone@ngo.example"):
+        mailer.queue(db.session, kind="test", to=address, template="password_reset",
+                     lang="ar", link="http://localhost/reset/x", minutes=60)
+    db.session.commit()
+    result = runner.invoke(args=["mail", "worker", "--once"])
+    assert "Sent 1, failed 1, deferred 0; 0 message(s) still queued." in result.output
+    (raw,) = smtp_server.messages
+    message = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
+    queued = db.session.scalar(sa.select(OutgoingEmail).where(
+        OutgoingEmail.recipient == "someone@ngo.example"))
+    assert message["Subject"] == queued.subject and not queued.subject.isascii()
+    assert message["From"].addresses[0].display_name == "المرصد"
+    assert message["Message-ID"] == queued.message_id
+    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_body(("plain",)).get_content() == queued.body_text
+    assert message.get_body(("html",)).get_content() == queued.body_html

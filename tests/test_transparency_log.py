@@ -53,6 +53,8 @@ def test_the_tree_follows_rfc_9162_for_every_size_up_to_40():
     frontier: list[bytes] = []
     nodes: dict[tuple[int, int], bytes] = {}
     for n in range(1, 41):
+        # The newest leaf's proof, as a submission mails it: from the frontier before.
+        assert merkle.newest_leaf_path(frontier) == _path(n - 1, leaves[:n])
         frontier, created = merkle.append_to_frontier(frontier, n - 1, leaves[n - 1])
         nodes.update({merkle.node_key(lv, p): h for lv, p, h in created})
         assert merkle.root_from_frontier(frontier) == _mth(leaves[:n]) == merkle.root_of(
@@ -253,14 +255,12 @@ def test_consistency_between_honest_heads_verifies(world, app, runner, client, t
     assert runner.invoke(args=["receipts", "verify"]).exit_code == 0
 
 
-def test_the_ngo_gets_its_proof_by_email_and_on_its_receipt_page(world, app, tmp_path):
+def _submit_from_the_web(app, world, code: str):
     from factories import COMPLETE_ANSWERS
-    from monitor.models import OutgoingEmail
     from monitor.services.evaluation import lifecycle as evaluation_service
-    from support import client_as
 
     evaluation = evaluation_service.start(
-        db.session, organization_id=world.orgs["alpha"].id, recommendation=world.recs["139.3"],
+        db.session, organization_id=world.orgs["alpha"].id, recommendation=world.recs[code],
         period=world.period, user=world.evaluators["alpha"],
         answers=dict(COMPLETE_ANSWERS, status="75"))
     with app.test_request_context():  # a submission from the web
@@ -268,10 +268,28 @@ def test_the_ngo_gets_its_proof_by_email_and_on_its_receipt_page(world, app, tmp
                                   expected_version=evaluation.version,
                                   user=world.admins["alpha"])
     db.session.commit()
-    email = db.session.scalar(sa.select(OutgoingEmail).where(OutgoingEmail.kind == "receipt"))
-    assert email.recipient == world.admins["alpha"].email
-    proof = json.loads(email.body_text.split("\n\n{", 1)[1].rsplit("}", 1)[0].join("{}"))
-    assert proof["receipt"] in email.body_text and proof["tree_size"] == 7
+    return evaluation
+
+
+def _mailed_proof(body: str) -> dict:
+    return json.loads(body.split("\n\n{", 1)[1].rsplit("}", 1)[0].join("{}"))
+
+
+def test_the_ngo_gets_its_proof_by_email_and_on_its_receipt_page(world, app, tmp_path, runner,
+                                                                  smtp_server):
+    from support import client_as
+
+    world.admins["alpha"].language = "en"
+    evaluation = _submit_from_the_web(app, world, "139.3")
+    assert runner.invoke(args=["mail", "worker", "--once"]).exit_code == 0  # sends it
+    (email,) = smtp_server.to(world.admins["alpha"].email)
+    assert email["Subject"] == "Receipt for your evaluation of 139.3"
+    body = smtp_server.text(email)
+    assert "Your organisation submitted version 1 of its evaluation of recommendation " \
+           "139.3" in body and f"/evaluations/{evaluation.id}" in body
+    proof = _mailed_proof(body)
+    assert proof["receipt"] in body and proof["tree_size"] == 7
+    assert proof["receipt"] in smtp_server.html(email)
     key = _key_file(app.test_client(), tmp_path)
     (tmp_path / "mailed.json").write_text(json.dumps(proof))
     assert _verify_py(tmp_path, "--proof", "mailed.json", "--key", str(key)).returncode == 0
@@ -289,6 +307,28 @@ def test_the_ngo_gets_its_proof_by_email_and_on_its_receipt_page(world, app, tmp
     # Another organisation's evaluation: not found.
     other = client_as(app, world.admins["beta"])
     assert other.get(f"/evaluations/{evaluation.id}/proof.json").status_code == 404
+
+
+def test_the_receipt_email_is_written_in_the_language_the_ngo_reads_when_it_is_sent(
+        world, app, runner, smtp_server):
+    from email.header import decode_header, make_header
+
+    admin = world.admins["alpha"]
+    admin.language = "en"
+    _submit_from_the_web(app, world, "139.3")
+    admin.language = "ar"  # changed before the mail worker's next round
+    db.session.commit()
+    assert runner.invoke(args=["mail", "worker", "--once"]).exit_code == 0
+    (email,) = smtp_server.to(admin.email)
+    assert str(make_header(decode_header(email["Subject"]))) == \
+        "إيصال استلام تقييمكم للتوصية 139.3"
+    body = smtp_server.text(email)
+    assert "قدّمت منظمتكم النسخة 1 من تقييمها للتوصية 139.3" in body
+    assert 'dir="rtl"' in smtp_server.html(email)
+    assert _mailed_proof(body)["receipt"] in body
+    # Sent once: the next round has nothing left to send.
+    assert runner.invoke(args=["mail", "worker", "--once"]).exit_code == 0
+    assert len(smtp_server.to(admin.email)) == 1
 
 
 def test_production_refuses_to_start_without_the_log_key_file(monkeypatch):

@@ -374,6 +374,11 @@ class OutgoingEmail(db.Model):
     #: left by a killed process lapses and the message is sent by the next run.
     claimed_until: Mapped[dt.datetime | None]
     claim: Mapped[str | None] = mapped_column(sa.String(32))
+    #: Set while the message is still to be rendered by its sender (mailer.queue_when_sent):
+    #: the template and what it needs (ids, a receipt's proof); subject and bodies are
+    #: empty until then.
+    template: Mapped[str | None] = mapped_column(sa.String(80))
+    template_data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
 
 # --- Evaluation ------------------------------------------------------------------------

@@ -25,25 +25,25 @@ What fails alone and what stops the batch:
 - the server going away (disconnect, 421, timeout, refused connection) → the batch stops,
   the rest stays queued.
 
-Sending uses `smtplib` with the `MAIL_*` settings read when sending (so tests and the CLI
-can point at another server; `MAIL_TIMEOUT`, default 30 s). `MAIL_SUPPRESS_SEND`
-(default: on under TESTING, as in Flask-Mail) marks messages sent without connecting.
-With `MONITOR_MAIL_OUTBOX` set (the demo), messages are written there as .eml files.
+Messages are built with the standard library's `EmailMessage` (monitor/mime.py) and sent with
+`smtplib`, with the `MAIL_*` settings read when sending (so tests and the CLI can point at
+another server; `MAIL_TIMEOUT`, default 30 s). `MAIL_SUPPRESS_SEND` (default: on under
+TESTING) marks messages sent without connecting. With `MONITOR_MAIL_OUTBOX` set (the
+demo), messages are written there as .eml files.
 """
 from __future__ import annotations
 
-import base64
+import dataclasses
 import datetime as dt
-import functools
 import queue as queue_module
 import secrets
 import smtplib
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from email.header import Header
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -54,15 +54,15 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
+from .. import mime
+from ..mime import clean_header as _clean_header
 from ..models import DigestItem, OutgoingEmail, User, utcnow
 
 #: How many queued messages a sender claims at a time.
 CLAIM_CHUNK = 100
 
-
-def _clean_header(value: str) -> str:
-    """No CR/LF in headers (header injection)."""
-    return " ".join(str(value).replace("\r", " ").replace("\n", " ").split())
+_TABLE = OutgoingEmail.__table__
+_INSERT = sa.insert(_TABLE)
 
 
 def render(template: str, lang: str, **context: Any) -> tuple[str, str, str]:
@@ -99,11 +99,11 @@ def queue(session: Session, *, kind: str, to: str, template: str, lang: str,
           reply_to: str | None = None, **context: Any) -> OutgoingEmail:
     """Render and record a message; `send_queued` sends it."""
     subject, text, html = render(template, lang, **context)
-    domain = _sender_address().rpartition("@")[2]
+    domain = _sender_domain()
     email = OutgoingEmail(kind=kind, recipient=_clean_header(to), subject=subject,
                           body_text=text, body_html=html, invitation_id=invitation_id,
                           plan_id=plan_id, reply_to=_clean_header(reply_to) if reply_to else None,
-                          message_id=make_msgid(domain=domain or None), status="queued")
+                          message_id=make_msgid(domain=domain), status="queued")
     session.add(email)
     return email
 
@@ -137,6 +137,66 @@ def notify(session: Session, user: User | None, *, kind: str, to: str, template:
     return item
 
 
+# --- messages rendered by their sender ------------------------------------------------------
+
+#: For each template rendered when sent, how its sender builds (language, context) from
+#: the data queued with it (registered with `rendered_when_sent`).
+_WHEN_SENT: dict[str, Callable[[Session, dict[str, Any]], tuple[str, dict[str, Any]]]] = {}
+
+
+def rendered_when_sent(template: str) -> Callable[[Callable], Callable]:
+    """Register the function `(session, data) -> (lang, context)` with which the sender
+    renders `template` for a message queued with `queue_when_sent`."""
+    def register(function: Callable) -> Callable:
+        _WHEN_SENT[template] = function
+        return function
+    return register
+
+
+def queue_when_sent(session: Session, *, kind: str, to: str, template: str,
+                    data: dict[str, Any], plan_id: int | None = None) -> None:
+    """Record a message that its sender renders, in the recipient's language at that time:
+    the caller's transaction stores only `data` (ids, and what cannot be read again later
+    such as a receipt's proof), with one plain INSERT. A request then spends nothing on
+    templates (a submission's receipt email cost a third of the submission)."""
+    session.execute(_INSERT, {
+        "kind": kind, "invitation_id": None, "plan_id": plan_id,
+        "recipient": _clean_header(to), "reply_to": None, "subject": "", "body_text": "",
+        "body_html": None, "message_id": make_msgid(domain=_sender_domain()),
+        "status": "queued", "attempts": 0, "created_at": utcnow(), "template": template,
+        "template_data": data})
+
+
+def _render_claimed(session: Session, recorder: _Recorder, rows: list[_Row],
+                    report: SendReport) -> list[_Row]:
+    """Render the claimed messages queued with `queue_when_sent` and record their text
+    before sending (a retry sends the same text). One that cannot be rendered fails alone,
+    its error kept. Returns the rows to send."""
+    ready = []
+    for row in rows:
+        if row.template is None:
+            ready.append(row)
+            continue
+        try:
+            lang, context = _WHEN_SENT[row.template](session, row.template_data or {})
+            subject, text, html = render(row.template, lang, **context)
+        except Exception as exc:  # noqa: BLE001 - recorded on the message, which fails alone
+            error = f"not rendered: {_describe(exc)}"
+            recorder.submit(lambda conn, row=row, error=error: _mark(
+                conn, row.id, status="failed", last_error=error))
+            report.failed += 1
+            report.failures.append((row.recipient, error))
+            continue
+        row = dataclasses.replace(row, subject=subject, body_text=text, body_html=html,
+                                  template=None, template_data=None)
+        recorder.submit(lambda conn, row=row: _commit(conn, _RENDERED, {
+            "email_id": row.id, "new_subject": row.subject, "new_body_text": row.body_text,
+            "new_body_html": row.body_html}))
+        ready.append(row)
+    session.commit()  # ends the reads' transaction (nothing else was changed)
+    return ready
+
+
 # --- mail merge: one rendering per language for a whole batch ------------------------------
 
 
@@ -163,7 +223,7 @@ def queue_merged(session: Session, *, kind: str, template: str, lang: str,
     if not recipients:
         return []
     subject, text, html = render(template, lang, **context)
-    domain = _sender_address().rpartition("@")[2] or None
+    domain = _sender_domain()
     reply = _clean_header(reply_to) if reply_to else None
     now = utcnow()
     rows = []
@@ -264,16 +324,20 @@ def send_queued(session: Session, emails: Iterable[OutgoingEmail | int], *,
     minutes = current_app.config.get("MONITOR_MAIL_CLAIM_MINUTES", 10)
     sender = _Sender(timeout)
     recorder = _Recorder(session.get_bind())
+    builder, from_header = ThreadPoolExecutor(1, "monitor-mail-build"), _sender()
     claim: str | None = None
     try:
         for start in range(0, len(ids), CLAIM_CHUNK):
             chunk = ids[start:start + CLAIM_CHUNK]
             claim, rows = recorder.call(lambda conn, chunk=chunk: _claim(conn, chunk, minutes))
-            for row in rows:
+            rows = _render_claimed(session, recorder, rows, report)
+            # Built in a helper thread while the messages before are sent (it waits on I/O).
+            built = [builder.submit(mime.build, row, from_header) for row in rows]
+            for row, data in zip(rows, built):
                 if time_budget is not None and time.monotonic() - started > time_budget:
                     report.out_of_time = True
                     return report
-                status = _send_one(recorder, sender, row, report)
+                status = _send_one(recorder, sender, row, data, report)
                 if on_progress:
                     on_progress(row.id, status)
             recorder.wait()
@@ -293,19 +357,21 @@ def send_queued(session: Session, emails: Iterable[OutgoingEmail | int], *,
         finally:
             recorder.close()
             sender.close()
+            builder.shutdown(cancel_futures=True)
     session.expire_all()  # rows changed under the session
     return report
 
 
-def _send_one(recorder: _Recorder, sender: _Sender, row: _Row, report: SendReport) -> str:
+def _send_one(recorder: _Recorder, sender: _Sender, row: _Row, data: Future[bytes],
+              report: SendReport) -> str:
     """One message. The previous message's outcome is committed before this one can be
     accepted (so a killed process leaves at most one message accepted but unrecorded),
     while recording it overlaps this message's first SMTP exchanges."""
     try:
-        data = _build(row)
+        message = data.result()  # its build's error (a non-ASCII address) is this message's
         sender.begin(row)  # MAIL FROM, RCPT TO
         recorder.wait()
-        sender.finish(data)  # DATA: the server accepts the message
+        sender.finish(message)  # DATA: the server accepts the message
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         if 421 in codes:
@@ -343,6 +409,8 @@ class _Row:
     body_html: str | None
     message_id: str
     kind: str
+    template: str | None = None
+    template_data: dict[str, Any] | None = None
 
 
 class _Recorder:
@@ -476,7 +544,8 @@ def _claim(conn: sa.Connection, ids: list[int], minutes: float) -> tuple[str, li
     ).values(claim=claim, claimed_until=now + dt.timedelta(minutes=minutes)))
     rows = [_Row(**row._mapping) for row in conn.execute(
         sa.select(_TABLE.c.id, _TABLE.c.recipient, _TABLE.c.reply_to, _TABLE.c.subject,
-                  _TABLE.c.body_text, _TABLE.c.body_html, _TABLE.c.message_id, _TABLE.c.kind)
+                  _TABLE.c.body_text, _TABLE.c.body_html, _TABLE.c.message_id, _TABLE.c.kind,
+                  _TABLE.c.template, _TABLE.c.template_data)
         .where(_TABLE.c.claim == claim, _TABLE.c.status == "queued").order_by(_TABLE.c.id)
     )]
     conn.commit()
@@ -489,11 +558,15 @@ def _release(conn: sa.Connection, claim: str) -> None:
     conn.commit()
 
 
-_TABLE = OutgoingEmail.__table__
 # Core statements (no ORM bookkeeping): one UPDATE and one COMMIT per message.
 _MARK_SENT = _TABLE.update().where(_TABLE.c.id == sa.bindparam("email_id")).values(
     status="sent", attempts=_TABLE.c.attempts + 1, sent_at=sa.bindparam("now"), last_error=None,
     claim=None, claimed_until=None)
+
+
+_RENDERED = _TABLE.update().where(_TABLE.c.id == sa.bindparam("email_id")).values(
+    subject=sa.bindparam("new_subject"), body_text=sa.bindparam("new_body_text"),
+    body_html=sa.bindparam("new_body_html"), template=None, template_data=None)
 
 
 def _commit(conn: sa.Connection, statement: Any, params: dict[str, Any]) -> None:
@@ -535,6 +608,11 @@ def _sender_address() -> str:
     return parseaddr(_sender())[1] or "monitor@localhost"
 
 
+def _sender_domain() -> str | None:
+    """The Message-ID's domain: the sender's."""
+    return _sender_address().rpartition("@")[2] or None
+
+
 def _connect(timeout: float) -> smtplib.SMTP:
     config = current_app.config
     host, port = config.get("MAIL_SERVER") or "localhost", int(config.get("MAIL_PORT") or 25)
@@ -551,60 +629,13 @@ def _connect(timeout: float) -> smtplib.SMTP:
 
 def build_message(email: OutgoingEmail | _Row) -> bytes:
     """The RFC 5322 bytes of a recorded message: text and HTML alternatives, UTF-8."""
-    return _build(email)
-
-
-@functools.lru_cache(maxsize=256)
-def _encode_header(value: str) -> str:
-    """RFC 2047 for non-ASCII text (a batch repeats the same subject: cached)."""
-    value = _clean_header(value)
-    if value.isascii():
-        return value
-    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
-
-
-def _part(subtype: str, body: str) -> str:
-    encoded = base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
-    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-            f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}")
-
-
-@functools.lru_cache(maxsize=16)
-def _from_header(sender: str) -> str:
-    name, address = parseaddr(sender)
-    return f"{_encode_header(name)} <{address}>" if name else address
-
-
-def _build(email: OutgoingEmail | _Row) -> bytes:
-    """multipart/alternative (text, then HTML), UTF-8 in base64, CRLF line ends. Written
-    by hand: the `email` package's generator is several times slower for the same bytes.
-    A non-ASCII recipient address raises UnicodeError (that message fails alone)."""
-    boundary = "==monitor-" + secrets.token_hex(12)
-    head = [
-        f"Subject: {_encode_header(email.subject)}",
-        f"From: {_from_header(_sender())}",
-        f"To: {_clean_header(email.recipient)}",
-    ]
-    if email.reply_to:
-        head.append(f"Reply-To: {_clean_header(email.reply_to)}")
-    head += [
-        f"Date: {formatdate(localtime=False)}",
-        f"Message-ID: {_clean_header(email.message_id)}",  # stable across attempts
-        "MIME-Version: 1.0",
-        "Auto-Submitted: auto-generated",
-        f'Content-Type: multipart/alternative; boundary="{boundary}"',
-    ]
-    parts = [_part("plain", email.body_text)]
-    if email.body_html:
-        parts.append(_part("html", email.body_html))
-    body = "".join(f"--{boundary}\r\n{part}" for part in parts) + f"--{boundary}--\r\n"
-    return ("\r\n".join(head) + "\r\n\r\n" + body).encode("ascii")
+    return mime.build(email, _sender())
 
 
 def _write_outbox(directory: str, email: _Row) -> None:
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
-    (path / f"{email.id:06d}-{email.kind}.eml").write_bytes(_build(email))
+    (path / f"{email.id:06d}-{email.kind}.eml").write_bytes(build_message(email))
 
 
 def _describe(exc: Exception) -> str:

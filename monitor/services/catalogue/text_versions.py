@@ -109,10 +109,13 @@ def _delete_versions(_mapper: Any, connection: sa.Connection, target: Recommenda
         RecommendationText.recommendation_id == target.id))
 
 
+_NEWEST_ID = _NEWEST.with_only_columns(RecommendationText.id)
+
+
 def current_version_id(session: Session, recommendation_id: int) -> int | None:
-    """The id of the recommendation's current text version."""
-    newest = session.scalars(_NEWEST, {"recommendation_id": recommendation_id}).first()
-    return newest.id if newest is not None else None
+    """The id of the recommendation's current text version (every submission: the id
+    alone, not the three texts)."""
+    return session.scalar(_NEWEST_ID, {"recommendation_id": recommendation_id})
 
 
 @dataclass(frozen=True)

@@ -76,19 +76,24 @@ def write_new_key(path: Path) -> SigningKey:
     return _wrap(private)
 
 
-_parsed: dict[tuple[str, int, int], SigningKey] = {}
+_parsed: dict[tuple[str, int, int, int], SigningKey] = {}
 
 
 def _read(path: Path) -> SigningKey:
-    """The key in `path`, parsed once per process (and again when the file changes)."""
-    stat = path.stat()
-    marker = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if marker not in _parsed:
+    """The key in `path`, read and parsed once per process, and again when the file
+    changes (a rotation, a test's other key): one stat per signature, no read."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        raise LogKeyError(f"The log key file {path} does not exist.") from None
+    marker = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    key = _parsed.get(marker)
+    if key is None:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(private, Ed25519PrivateKey):
             raise LogKeyError(f"{path} is not an Ed25519 private key.")
-        _parsed[marker] = _wrap(private)
-    return _parsed[marker]
+        key = _parsed[marker] = _wrap(private)
+    return key
 
 
 @functools.lru_cache(maxsize=8)
@@ -102,10 +107,7 @@ def signing_key(session: Session) -> SigningKey:
     config = current_app.config
     configured = config.get("MONITOR_LOG_KEY_FILE")
     if configured:
-        path = Path(configured)
-        if not path.exists():
-            raise LogKeyError(f"The log key file {path} does not exist.")
-        key = _read(path)
+        key = _read(Path(configured))
     elif config.get("TESTING"):
         key = _derived(str(config["SECRET_KEY"]))
     else:

@@ -40,7 +40,7 @@ from ...models import (
     ReportingPeriod,
     utcnow,
 )
-from . import log_key, merkle
+from . import log_key, merkle, receipt_mail
 
 HEAD_PREFIX = "monitor-log-head-v1"
 BATCH = 5000
@@ -93,11 +93,12 @@ def _lock(connection: sa.Connection) -> tuple[int, list[bytes]]:
     return size - 1, [bytes.fromhex(h) for h in frontier or []]
 
 
-def _append(session: Session, **entry: Any) -> dict[str, Any]:
+def _append(session: Session, **entry: Any) -> tuple[dict[str, Any], list[bytes]]:
+    """The signed head after appending `entry`, and the new leaf's audit path in it."""
     connection = session.connection()
-    position, frontier = _lock(connection)
+    position, before = _lock(connection)
     leaf = merkle.leaf_hash(bytes.fromhex(entry["receipt"]))
-    frontier, created = merkle.append_to_frontier(frontier, position, leaf)
+    frontier, created = merkle.append_to_frontier(before, position, leaf)
     now = utcnow().replace(microsecond=0)
     connection.execute(_ENTRY, {"position": position, "created_at": now, "revision_id": None,
                                 "content_hash": None, "nonce": None, "period_id": None,
@@ -105,7 +106,8 @@ def _append(session: Session, **entry: Any) -> dict[str, Any]:
     connection.execute(_NODE, [{"key": merkle.node_key(lv, p), "hash": h}
                                for lv, p, h in created])
     connection.execute(_FRONTIER, {"new_frontier": [h.hex() for h in frontier]})
-    return _sign(session, position + 1, merkle.root_from_frontier(frontier).hex(), now)
+    head = _sign(session, position + 1, merkle.root_from_frontier(frontier).hex(), now)
+    return head, merkle.newest_leaf_path(before)  # the receipt's proof needs no query
 
 
 def _sign(session: Session, size: int, root: str, now: dt.datetime) -> dict[str, Any]:
@@ -122,16 +124,12 @@ def record_submission(session: Session, revision: EvaluationRevision) -> str:
     returns the receipt."""
     nonce = secrets.token_hex(16)
     receipt = receipt_for(revision.content_hash, nonce)
-    head = _append(session, kind="revision", receipt=receipt, revision_id=revision.id,
-                   content_hash=revision.content_hash, nonce=nonce)
+    head, path = _append(session, kind="revision", receipt=receipt, revision_id=revision.id,
+                         content_hash=revision.content_hash, nonce=nonce)
     if has_request_context():  # a submission from the web: the receipt email
-        from . import receipt_mail
-
-        position = head["tree_size"] - 1
-        path = _hashes(session, merkle.inclusion_ranges(position, head["tree_size"]))
         receipt_mail.queue(session, revision, {
-            "type": "inclusion", "receipt": receipt, "leaf_index": position,
-            "tree_size": head["tree_size"], "audit_path": path,
+            "type": "inclusion", "receipt": receipt, "leaf_index": head["tree_size"] - 1,
+            "tree_size": head["tree_size"], "audit_path": [h.hex() for h in path],
             "content_hash": revision.content_hash, "nonce": nonce,
             "signed_head": head_dict(_Head(**head))})
     return receipt
