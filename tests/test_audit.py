@@ -11,7 +11,7 @@ import os
 import factories as make
 import pytest
 import sqlalchemy as sa
-from support import DATABASE_URL, csrf_from, login, row_counts
+from support import BOOKKEEPING, DATABASE_URL, csrf_from, login, row_counts
 
 from monitor.extensions import db
 from monitor.models import AuditEvent
@@ -641,7 +641,7 @@ CASES = {
 def _whole_database() -> dict:
     db.session.expire_all()
     return {table.name: sorted(map(repr, db.session.execute(sa.select(table)).all()))
-            for table in db.metadata.sorted_tables if table.name != "server_session"}
+            for table in db.metadata.sorted_tables if table.name not in BOOKKEEPING}
 
 
 def _committed_events(action: str) -> int:
