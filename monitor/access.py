@@ -106,7 +106,9 @@ def requires(action: str) -> Callable[[F], F]:
                         abort(401)  # JSON, never a redirect to the sign-in page
                     return login_manager.unauthorized()
                 if not may(current_user, action):
-                    security_log.event("access.refused", action=action, status=403)
+                    # No object, so no body's scope: logged, not counted.
+                    security_log.event("access.refused", action=action, status=403,
+                                       bodies=())
                     abort(403)
             return view(*args, **kwargs)
 

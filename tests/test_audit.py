@@ -56,8 +56,10 @@ def _page(client, query: str = "") -> str:  # noqa: ANN001
 
 
 def _rows(page: str) -> str:
-    """The table body (the filter's drop-downs also name actions)."""
-    return page.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in page else ""
+    """The trail's table body (the filter's drop-downs also name actions; the security
+    events' table comes first)."""
+    trail = page.split('<table class="audit">')[1] if '<table class="audit">' in page else ""
+    return trail.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in trail else ""
 
 
 def test_coordinator_sees_the_events_of_its_bodys_plans_newest_first(client, two_bodies):
