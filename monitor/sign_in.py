@@ -86,9 +86,15 @@ def throttled_account() -> User | None:
 def register(app: Flask) -> None:
     @app.errorhandler(429)
     def throttled(error):  # noqa: ANN001, ANN202
-        # Counted for the body of a coordinator's account (guesses at its password or code).
+        # Counted for the body of a coordinator's account (guesses at its password or code);
+        # finding the account must not turn the 429 into a 500.
+        try:
+            body_id = security_log.coordinator_body(throttled_account())
+        except Exception:  # noqa: BLE001 - logged below without a body
+            db.session.rollback()
+            body_id = None
         security_log.event("throttled", limit=getattr(error, "description", ""),
-                           bodies=[security_log.coordinator_body(throttled_account())])
+                           bodies=[body_id])
         return errors.render_error(429)
 
     @app.before_request
