@@ -103,6 +103,24 @@ def test_throttling_on_a_coordinators_account_counts_for_its_body(limited):  # n
     assert _counters() == {("signin.failed", body.id): 10, ("throttled", body.id): 1}
 
 
+def test_guessing_a_coordinators_second_factor_counts_for_its_body(limited):  # noqa: F811
+    import pyotp
+    from test_two_factor import _password, _with_factor
+
+    body = make.body()
+    coordinator = make.coordinator(body, email="two-step@gov.example")
+    db.session.commit()
+    secret, _codes = _with_factor(coordinator)
+    client = english(limited.test_client())
+    _password(client, coordinator.email)
+    token = csrf_from(client.get("/login/two-step").get_data(as_text=True))
+    wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    statuses = [client.post("/login/two-step", data={"csrf_token": token, "code": wrong})
+                .status_code for _n in range(11)]
+    assert statuses[-1] == 429
+    assert _counters() == {("throttled", body.id): 1}
+
+
 def test_a_counter_that_cannot_be_written_never_breaks_the_request(app, monkeypatch, caplog):
     body = make.body()
     make.coordinator(body, email="a@gov.example").password_hash = FAST_HASH
