@@ -7,7 +7,7 @@ no body has invited it; filled for existing organisations from the audit trail (
 of the coordinator who created it, where the trail names one), NULL otherwise.
 
 Revision ID: 9d3e7a41c6b2
-Revises: c4f9a1d2e8b7
+Revises: 7d3a9e5b1c42
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9d3e7a41c6b2'
-down_revision = 'c4f9a1d2e8b7'
+down_revision = '7d3a9e5b1c42'
 branch_labels = None
 depends_on = None
 
