@@ -41,11 +41,11 @@ def _fail_sign_in(app, email: str, times: int = 1) -> None:  # noqa: ANN001
 def _security_rows(client) -> dict[str, list[str]]:  # noqa: ANN001
     """The audit page's security table: {event label: [24 h, 7 days, 30 days]}."""
     page = client.get("/audit/?lang=en").get_data(as_text=True)
-    section = re.search(r'<table class="security-events">(.*?)</table>', page, re.S)
+    section = re.search(r'<table class="security-events">(.*?)</table>', page, re.DOTALL)
     if section is None:
         return {}
     return {label: re.findall(r"<td>([^<]*)</td>", cells) for label, cells in re.findall(
-        r'<th scope="row">([^<]*)</th>(.*?)</tr>', section.group(1), re.S)}
+        r'<th scope="row">([^<]*)</th>(.*?)</tr>', section.group(1), re.DOTALL)}
 
 
 def test_failed_sign_ins_on_a_coordinators_account_count_for_its_body_only(app):
