@@ -9,8 +9,11 @@ role reaches:
 - ``org``      objects of the user's own organisation;
 - ``enrolled`` objects of plans the user's organisation has registered for;
 - ``owning_body`` organisations of the coordinator's body: those it invited (or whose
-               open-call request it approved), and those no body has invited yet. A
-               coordinator with no body has none: every such route answers 403.
+               open-call request it approved), and, while no body has invited one, the
+               one its body created. An organisation nobody invited whose creator is not
+               known (created before creators were kept) is changed by nobody until a
+               body invites it. A coordinator with no body has none: every such route
+               answers 403.
 
 Every route declares its action with `@requires(action)`; objects are then checked with
 `ensure(action, obj)`. A role outside the rule gets 403; an object outside the scope gets
@@ -103,7 +106,9 @@ def requires(action: str) -> Callable[[F], F]:
                         abort(401)  # JSON, never a redirect to the sign-in page
                     return login_manager.unauthorized()
                 if not may(current_user, action):
-                    security_log.event("access.refused", action=action, status=403)
+                    # No object, so no body's scope: logged, not counted.
+                    security_log.event("access.refused", action=action, status=403,
+                                       bodies=())
                     abort(403)
             return view(*args, **kwargs)
 
@@ -177,15 +182,36 @@ def organization_bodies(organization_ids: list[int]) -> sa.Select[tuple[int, int
         m.Invitation.organization_id.in_(organization_ids)).distinct()
 
 
+def owning_bodies(organization_ids: list[int]) -> dict[int, set[int]]:
+    """The bodies each organisation belongs to: those that invited it, or, while none has,
+    the body that created it (none when that is not known)."""
+    bodies: dict[int, set[int]] = {i: set() for i in organization_ids}
+    for organization_id, body_id in db.session.execute(organization_bodies(organization_ids)):
+        bodies[organization_id].add(body_id)
+    uninvited = [i for i, found in bodies.items() if not found]
+    if uninvited:
+        for organization_id, body_id in db.session.execute(
+                sa.select(m.Organization.id, m.Organization.created_by_body_id).where(
+                    m.Organization.id.in_(uninvited),
+                    m.Organization.created_by_body_id.is_not(None))):
+            bodies[organization_id].add(body_id)
+    return bodies
+
+
 def changeable_organizations(user: Any, organization_ids: list[int]) -> set[int]:
-    """Which of these organisations `user` may change: those of its body, and those no body
-    has invited yet; none for a coordinator without a body."""
+    """Which of these organisations `user` may change: those its body owns
+    (`owning_bodies`); none for a coordinator without a body."""
     if getattr(user, "role", None) != "coordinator" or user.body_id is None:
         return set()
-    bodies: dict[int, set[int]] = {}
-    for organization_id, body_id in db.session.execute(organization_bodies(organization_ids)):
-        bodies.setdefault(organization_id, set()).add(body_id)
-    return {i for i in organization_ids if not bodies.get(i) or user.body_id in bodies[i]}
+    return {i for i, bodies in owning_bodies(organization_ids).items() if user.body_id in bodies}
+
+
+def _bodies_of(obj: Any) -> set[int]:
+    """The bodies in whose scope `obj` lies (for the security-event counters)."""
+    if isinstance(obj, m.Organization):
+        return owning_bodies([obj.id])[obj.id]
+    plan = _plan_of(obj)
+    return {plan.body_id} if plan is not None else set()
 
 
 def ensure(action: str, obj: Any) -> Any:
@@ -193,7 +219,8 @@ def ensure(action: str, obj: Any) -> Any:
     if obj is None or not in_scope(current_user, action, obj):
         if obj is not None:  # an object outside the user's scope (an unknown id is not)
             security_log.event("access.refused", action=action, status=404,
-                               object=f"{type(obj).__name__}:{getattr(obj, 'id', '')}")
+                               object=f"{type(obj).__name__}:{getattr(obj, 'id', '')}",
+                               bodies=_bodies_of(obj))
         abort(404)
     return obj
 

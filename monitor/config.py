@@ -75,6 +75,7 @@ class Config:
     MONITOR_SESSION_STORE_URI: str | None = None
     MONITOR_SESSION_IDLE_MINUTES = 120  # signed out after this long without a request
     MONITOR_SESSION_MAX_HOURS = 12  # and this long after signing in, however active
+    MONITOR_SECURITY_EVENT_DAYS = 90  # security-event counters kept this long (audit page)
     # Roles that must use two-step sign-in (comma-separated, e.g. "coordinator"); empty: optional.
     MONITOR_REQUIRE_2FA_FOR = ""
     MONITOR_2FA_ISSUER = "monitor"  # the name shown in the authenticator app

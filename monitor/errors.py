@@ -58,8 +58,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202
-        if error.code == 429:
-            security_log.event("throttled", limit=getattr(error, "description", ""))
+        # 429 has its own handler (monitor.sign_in): it logs and counts the throttling.
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -35,6 +35,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import CallbackDict
 
+from . import security_log
 from .models import utcnow
 from .models.sessions import ServerSession
 
@@ -143,12 +144,13 @@ class DatabaseStore:
         with self._db.engine.begin() as conn:
             conn.execute(self.table.delete().where(self.table.c.user_id == user_id))
 
-    def purge(self, idle_before: dt.datetime, started_before: dt.datetime) -> None:
-        """Forget sessions that ended without a sign-out (run at each sign-in)."""
+    def purge(self, idle_before: dt.datetime, started_before: dt.datetime) -> int:
+        """Forget sessions that ended without a sign-out (at each sign-in, and by the
+        periodic `clean_up`); return how many rows went."""
         with self._db.engine.begin() as conn:
-            conn.execute(self.table.delete().where(sa.or_(
+            return conn.execute(self.table.delete().where(sa.or_(
                 self.table.c.accessed_at < idle_before,
-                self.table.c.created_at < started_before)))
+                self.table.c.created_at < started_before))).rowcount or 0
 
 
 class RedisStore:
@@ -203,8 +205,9 @@ class RedisStore:
             self._redis.delete(*[self._key(k) for k in keys])
         self._redis.delete(self._user_key(user_id))
 
-    def purge(self, idle_before: dt.datetime, started_before: dt.datetime) -> None:
+    def purge(self, idle_before: dt.datetime, started_before: dt.datetime) -> int:
         """Redis expires idle keys itself."""
+        return 0
 
 
 class ServerSessionInterface(SessionInterface):
@@ -276,6 +279,29 @@ class ServerSessionInterface(SessionInterface):
         elif session.accessed_at is None or \
                 (now - session.accessed_at).total_seconds() > TOUCH_SECONDS:
             self.store.touch(hash_id(sid), now)
+
+
+@dataclass
+class CleanUp:
+    sessions: int
+    security_counters: int
+
+
+def clean_up(app: Flask, now: dt.datetime | None = None) -> CleanUp:
+    """Delete the session rows that ended unseen (idle or past their lifetime) and the
+    security-event counters older than `MONITOR_SECURITY_EVENT_DAYS`. Run by the mail
+    worker's loop (at most hourly) and `flask --app monitor sessions clean`."""
+    from .extensions import db
+
+    now = now or utcnow()
+    interface = app.session_interface
+    sessions = (interface.store.purge(now - interface.idle, now - interface.lifetime)
+                if isinstance(interface, ServerSessionInterface) else 0)
+    days = int(app.config.get("MONITOR_SECURITY_EVENT_DAYS")
+               or security_log.DEFAULT_RETENTION_DAYS)
+    counters = security_log.forget_old_counts(db.session, days, now)
+    db.session.commit()
+    return CleanUp(sessions, counters)
 
 
 def register(app: Flask) -> None:

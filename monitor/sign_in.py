@@ -9,9 +9,11 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from . import errors, security_log
 from .extensions import db
 from .models import User, utcnow
 from .security import start_session
+from .services import accounts
 from .services.accounts import two_factor
 
 #: The user who gave the right password and still owes the code: {user, next, at}.
@@ -70,7 +72,31 @@ def finish(user: User, target: str):  # noqa: ANN201
     return redirect(target)
 
 
+def throttled_account() -> User | None:
+    """The account a throttled request was about: the signed-in user, the one waiting for
+    its code, or the one whose address was typed into the form (never logged)."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    user, _target = pending_user()
+    if user is None and request.method == "POST" and request.form.get("email"):
+        user = accounts.find_user(db.session, request.form["email"][:254])
+    return user
+
+
 def register(app: Flask) -> None:
+    @app.errorhandler(429)
+    def throttled(error):  # noqa: ANN001, ANN202
+        # Counted for the body of a coordinator's account (guesses at its password or code);
+        # finding the account must not turn the 429 into a 500.
+        try:
+            body_id = security_log.coordinator_body(throttled_account())
+        except Exception:  # noqa: BLE001 - logged below without a body
+            db.session.rollback()
+            body_id = None
+        security_log.event("throttled", limit=getattr(error, "description", ""),
+                           bodies=[body_id])
+        return errors.render_error(429)
+
     @app.before_request
     def roles_that_must_use_two_step_sign_in():  # noqa: ANN202
         setting = current_app.config.get("MONITOR_REQUIRE_2FA_FOR") or ""

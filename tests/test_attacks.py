@@ -422,6 +422,7 @@ NOT_FREE_TEXT = {
     "plan": {"slug", "status", "default_cycle"},
     "user_account": {"email", "password_hash", "role", "language"},
     "audit_event": {"action", "object_type", "request_id"},
+    "security_event": {"kind"},
     "evaluator_invitation": {"email", "nonce", "status"},
     "invitation": {"status", "nonce"},
     "join_request": {"email", "registration_number", "preferred_language", "status"},

@@ -2,7 +2,8 @@
 to the bodies that invited it; only their coordinators change it; a coordinator without
 a body reads the directory but changes nothing; a new address revokes every outstanding
 invitation link (both bodies'), a new one goes out only when resent, and the old address
-is told."""
+is told. An organisation no body has invited yet is changed only by the body that created
+it."""
 from __future__ import annotations
 
 import factories as make
@@ -103,11 +104,73 @@ def test_a_change_that_keeps_the_address_revokes_nothing_and_mails_nobody(app, s
     assert smtp_server.messages == []
 
 
-def test_an_organisation_no_body_invited_yet_is_changed_by_any_coordinator_with_a_body(app):
+def _new_organization(client, email: str):  # noqa: ANN001, ANN202
+    return client.post("/organizations/new", data={
+        "csrf_token": client.csrf_token, "name": "Created by A", "email": email,
+        "preferred_language": "en"})
+
+
+def test_an_organisation_nobody_invited_is_changed_only_by_the_body_that_created_it(app):
     a, b = make.worlds()
-    fresh = make.organization("Not yet invited")
-    db.session.commit()
-    response = _edit(signed_in(app, b.coordinator), fresh, "fresh@ngo.example")
+    creator = signed_in(app, a.coordinator)
+    assert _new_organization(creator, "created@ngo.example").status_code == 302
+    fresh = db.session.scalar(sa.select(Organization).where(
+        Organization.email == "created@ngo.example"))
+    assert fresh.created_by_body_id == a.body.id
+    # Another body's coordinator: refused, nothing changed (the same answer as for an
+    # organisation another body invited), and no edit link in the directory.
+    intruder = signed_in(app, b.coordinator)
+    before = snapshot()
+    refused(_edit(intruder, fresh, "attacker@evil.example"), 404,
+            "This page does not exist", before)
+    assert f"/organizations/{fresh.id}/edit" not in text(intruder.get("/organizations?q=created"))
+    # The body that created it changes it.
+    assert f"/organizations/{fresh.id}/edit" in text(creator.get("/organizations?q=created"))
+    response = _edit(creator, fresh, "corrected@ngo.example")
     assert response.status_code == 302, text(response)[:1500]
     db.session.expire_all()
-    assert db.session.get(Organization, fresh.id).email == "fresh@ngo.example"
+    assert db.session.get(Organization, fresh.id).email == "corrected@ngo.example"
+
+
+def test_once_invited_an_organisation_belongs_to_the_bodies_that_invited_it(app):
+    a, b = make.worlds()
+    fresh = make.organization("Created by A, invited by B")
+    fresh.created_by_body_id = a.body.id
+    make.invitation(fresh, b.plan)
+    db.session.commit()
+    before = snapshot()
+    refused(_edit(signed_in(app, a.coordinator), fresh, "attacker@evil.example"), 404,
+            "This page does not exist", before)
+    assert _edit(signed_in(app, b.coordinator), fresh, "b@ngo.example").status_code == 302
+
+
+def test_an_uninvited_organisation_of_unknown_creator_is_changed_by_nobody(app):
+    # Created before creators were kept (and not traced in the audit trail): no body has
+    # a claim on it until one invites it.
+    a, b = make.worlds()
+    legacy = make.organization("Legacy NGO")
+    db.session.commit()
+    before = snapshot()
+    for coordinator in (a.coordinator, b.coordinator):
+        refused(_edit(signed_in(app, coordinator), legacy, "attacker@evil.example"), 404,
+                "This page does not exist", before)
+    make.invitation(legacy, a.plan)
+    db.session.commit()
+    assert _edit(signed_in(app, a.coordinator), legacy, "legacy@ngo.example").status_code == 302
+
+
+def test_an_import_and_an_approved_request_record_the_creating_body(app):
+    from monitor.services.outreach import open_call
+    from monitor.services.outreach import organizations as organization_service
+
+    a, _b = make.worlds()
+    preview = organization_service.check_records(
+        db.session, [[2, "Imported NGO", "imported@ngo.example", "", "", "en"]])
+    (imported,) = organization_service.import_organizations(db.session, preview,
+                                                            actor_id=a.coordinator.id)
+    open_call.approve_join_request(db.session, a.join_request, actor_id=a.coordinator.id)
+    db.session.commit()
+    applicant = db.session.scalar(sa.select(Organization).where(
+        Organization.email == a.join_request.email))
+    assert imported.created_by_body_id == a.body.id
+    assert applicant.created_by_body_id == a.plan.body_id

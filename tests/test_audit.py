@@ -11,7 +11,7 @@ import os
 import factories as make
 import pytest
 import sqlalchemy as sa
-from support import DATABASE_URL, csrf_from, login, row_counts
+from support import BOOKKEEPING, DATABASE_URL, csrf_from, login, row_counts
 
 from monitor.extensions import db
 from monitor.models import AuditEvent
@@ -56,8 +56,10 @@ def _page(client, query: str = "") -> str:  # noqa: ANN001
 
 
 def _rows(page: str) -> str:
-    """The table body (the filter's drop-downs also name actions)."""
-    return page.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in page else ""
+    """The trail's table body (the filter's drop-downs also name actions; the security
+    events' table comes first)."""
+    trail = page.split('<table class="audit">')[1] if '<table class="audit">' in page else ""
+    return trail.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in trail else ""
 
 
 def test_coordinator_sees_the_events_of_its_bodys_plans_newest_first(client, two_bodies):
@@ -641,7 +643,7 @@ CASES = {
 def _whole_database() -> dict:
     db.session.expire_all()
     return {table.name: sorted(map(repr, db.session.execute(sa.select(table)).all()))
-            for table in db.metadata.sorted_tables if table.name != "server_session"}
+            for table in db.metadata.sorted_tables if table.name not in BOOKKEEPING}
 
 
 def _committed_events(action: str) -> int:

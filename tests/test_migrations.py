@@ -129,3 +129,39 @@ def test_the_log_migration_appends_the_submitted_versions_in_order(tmp_path, wor
         db.session.remove()
         downgrade(directory=str(TOP / "migrations"), revision="base")
         db.engine.dispose()
+
+
+def test_the_body_that_created_an_organisation_is_taken_from_the_audit_trail(tmp_path,
+                                                                             worker_id):
+    # Organisations from before creators were kept: the one the trail says a body's
+    # coordinator created gets that body; one imported in bulk (no id in the trail) stays
+    # unknown.
+    url = _fresh_url(tmp_path, worker_id)
+    app = create_app(base_config(tmp_path) | {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(directory=str(TOP / "migrations"), revision="c4f9a1d2e8b7")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO governing_body (id, slug) VALUES (7, 'b')"))
+            conn.execute(sa.text(
+                "INSERT INTO user_account (id, email, name, role, body_id, active, "
+                "session_version, created_at) VALUES (3, 'c@gov.example', 'C', 'coordinator', "
+                "7, :yes, 1, CURRENT_TIMESTAMP)"), {"yes": True})
+            for org_id in (1, 2):
+                conn.execute(sa.text(
+                    "INSERT INTO organization (id, name, email, preferred_language, created_at) "
+                    "VALUES (:id, 'NGO', :email, 'ar', CURRENT_TIMESTAMP)"),
+                    {"id": org_id, "email": f"ngo{org_id}@ngo.example"})
+            conn.execute(sa.text(
+                "INSERT INTO audit_event (at, actor_id, action, object_type, object_id, "
+                "organization_id) VALUES (CURRENT_TIMESTAMP, 3, 'organization.created', "
+                "'Organization', 1, 1)"))
+            conn.execute(sa.text(
+                "INSERT INTO audit_event (at, actor_id, action, object_type) "
+                "VALUES (CURRENT_TIMESTAMP, 3, 'organization.imported', '')"))
+        upgrade(directory=str(TOP / "migrations"))
+        with db.engine.connect() as conn:
+            creators = dict(conn.execute(sa.text(
+                "SELECT id, created_by_body_id FROM organization")).all())
+        assert creators == {1: 7, 2: None}
+        downgrade(directory=str(TOP / "migrations"), revision="base")
+        db.engine.dispose()

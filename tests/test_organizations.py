@@ -117,6 +117,7 @@ def test_a_formula_in_a_name_is_refused(client, coordinator):
 
 def test_coordinator_corrects_an_address(client, coordinator):
     org = make.organization("NGO")
+    org.created_by_body_id = coordinator.body_id  # nobody invited it: its creator changes it
     db.session.commit()
     response = post_form(client, f"/organizations/{org.id}/edit", {
         "name": "NGO", "email": "fixed@ngo.example", "preferred_language": "en"})

@@ -8,7 +8,7 @@ import datetime as dt
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from .. import i18n
+from .. import i18n, security_log
 from ..access import requires
 from ..extensions import db
 from ..services import audit
@@ -64,8 +64,12 @@ def index():
     page = audit.page_of(db.session,
                          audit.events_query(_criteria(form), **_reader()),
                          request.args.get("page", 1, type=int), PER_PAGE)
+    # Security events in the coordinator's body's scope only (a coordinator without a
+    # body oversees every body); an NGO's administrator sees none.
+    security = (security_log.counts(db.session, current_user.body_id)
+                if current_user.role == "coordinator" else None)
     return render_template("audit/index.html", form=form, page=page, args=_filter_args(form),
-                           shown=audit.shown, words=words)
+                           shown=audit.shown, words=words, security=security)
 
 
 @bp.route("/export.csv")

@@ -132,6 +132,14 @@ FIELDS = {
     "visibility": _l("visibility"),
 }
 
+#: The security events counted on the coordinator's audit page (monitor.security_log).
+SECURITY_EVENTS = {
+    "signin.failed": _l("Failed sign-ins"),
+    "throttled": _l("Attempts stopped for being too many"),
+    "csrf.failed": _l("Forms refused as expired or sent from elsewhere"),
+    "access.refused": _l("Refused attempts to open an object"),
+}
+
 _FINGERPRINT = re.compile(r"^[0-9a-f]{32,}$")
 #: Characters of a fingerprint shown before "…" (the whole one is a click away).
 SHORT = 12

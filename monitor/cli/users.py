@@ -1,10 +1,11 @@
 """Accounts from the command line: resetting a lost second factor (a coordinator's, or
-anyone's when nobody else can)."""
+anyone's when nobody else can), and cleaning up ended sessions."""
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 
+from .. import sessions
 from ..extensions import db
 from ..services import accounts
 from ..services.accounts import two_factor
@@ -12,6 +13,22 @@ from ..services.accounts import two_factor
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_group)
+    app.cli.add_command(sessions_group)
+
+
+@click.group("sessions")
+def sessions_group() -> None:
+    """Server-side sessions."""
+
+
+@sessions_group.command("clean")
+def sessions_clean() -> None:
+    """Delete the sessions that ended without a sign-out (idle or past their lifetime) and
+    the security-event counters past MONITOR_SECURITY_EVENT_DAYS. The mail worker does the
+    same once an hour; this is for cron or a deployment without it."""
+    done = sessions.clean_up(current_app._get_current_object())
+    click.echo(f"Deleted {done.sessions} ended session(s) and {done.security_counters} "
+               f"security-event counter(s) past retention.")
 
 
 @click.group("users")

@@ -195,6 +195,10 @@ class Organization(db.Model):
     governorate: Mapped[str | None] = mapped_column(sa.String(100))
     preferred_language: Mapped[str] = mapped_column(sa.String(5), default="ar")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The body whose coordinator created it (form, import, approved open-call request):
+    #: it alone changes the organisation while no body has invited it (monitor.access).
+    #: NULL: created before this was kept, or by nobody's body (the demo).
+    created_by_body_id: Mapped[int | None] = mapped_column(sa.ForeignKey("governing_body.id"))
 
     users: Mapped[list[User]] = relationship(back_populates="organization")
 
@@ -578,6 +582,7 @@ class AuditEvent(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(40))
 from . import sessions as _sessions  # noqa: E402,F401  (server-side sessions)
+from .security_events import SecurityEvent  # noqa: E402,F401
 from . import single_line  # noqa: E402,F401  (the guard on single-line text columns)
 from . import two_factor as _two_factor  # noqa: E402,F401  (two-step sign-in)
 from .recommendation_texts import RecommendationText  # noqa: E402,F401

@@ -13,13 +13,16 @@ digest and has notices waiting from before that hour gets one email with all of 
 grouped by kind, in their language. A notice that arrives after the hour waits for the
 next day's digest, so nobody receives two digests a day. The demo runs the same loop in a thread of its own
 (`start_thread`), with its own app context; a round that fails is logged, never lost
-silently, and the next round tries again.
+silently, and the next round tries again. The loop also runs the periodic clean-up
+(`monitor.sessions.clean_up`: ended sessions, old security-event counters) at most once
+an hour.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,6 +38,8 @@ log = logging.getLogger("monitor.mail")
 
 #: Default seconds between two looks at the queue ("within a minute" with margin).
 DEFAULT_INTERVAL = 10.0
+#: Seconds between two periodic clean-ups.
+CLEAN_UP_SECONDS = 3600.0
 
 
 @dataclass
@@ -127,7 +132,9 @@ def run_forever(app: Flask, stop: threading.Event | None = None,
     stop = stop or threading.Event()
     wait = seconds if seconds is not None else interval(app)
     from ..extensions import db
+    from ..sessions import clean_up
 
+    cleaned_at: float | None = None
     while not stop.is_set():
         with app.app_context():
             try:
@@ -137,6 +144,17 @@ def run_forever(app: Flask, stop: threading.Event | None = None,
                 db.session.rollback()
             finally:
                 db.session.remove()
+            if cleaned_at is None or time.monotonic() - cleaned_at >= CLEAN_UP_SECONDS:
+                cleaned_at = time.monotonic()
+                try:
+                    done = clean_up(app)
+                    log.info("clean-up: %d ended session(s), %d old security counter(s)",
+                             done.sessions, done.security_counters)
+                except Exception:  # noqa: BLE001 - logged; tried again in an hour
+                    log.exception("clean-up failed")
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
         stop.wait(wait)
 
 

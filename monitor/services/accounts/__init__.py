@@ -87,12 +87,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password)
         # The address typed is not logged: it may be a password typed in the wrong field.
-        security_log.event("signin.failed", account="unknown")
+        security_log.event("signin.failed", account="unknown", bodies=())
         return None
     correct = check_password_hash(user.password_hash, password)
     if not correct or not user.active:
         security_log.event("signin.failed", account=user.id,
-                           reason="inactive" if correct else "password")
+                           reason="inactive" if correct else "password",
+                           bodies=[security_log.coordinator_body(user)])
         return None
     user.last_login_at = utcnow()
     return user

@@ -104,7 +104,8 @@ def approve_join_request(session: Session, request: JoinRequest, *,
         organization = Organization(name=request.name, email=request.email,
                                     registration_number=request.registration_number,
                                     governorate=request.governorate,
-                                    preferred_language=request.preferred_language)
+                                    preferred_language=request.preferred_language,
+                                    created_by_body_id=plan.body_id)
         session.add(organization)
         session.flush()
         audit.record(session, "organization.created", organization, actor_id=actor_id,

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ...models import Organization
+from ...models import Organization, User
 from ...text import clean_name
 from .. import audit, tabular
 from ..accounts import email_refusal, normalize_email
@@ -152,6 +152,13 @@ def find_by_email(session: Session, email: str) -> Organization | None:
         Organization.email == normalize_email(email)))
 
 
+def creator_body(session: Session, actor_id: int | None) -> int | None:
+    """The body of the coordinator who creates an organisation: it alone changes it while
+    no body has invited it (monitor.access.owning_bodies)."""
+    actor = session.get(User, actor_id) if actor_id is not None else None
+    return actor.body_id if actor is not None and actor.role == "coordinator" else None
+
+
 # --- one by one ----------------------------------------------------------------------------
 
 
@@ -166,7 +173,7 @@ def create_organization(session: Session, raw: dict[str, Any], *,
     if errors:
         raise OrganizationError(_("The organisation was not added. Please correct the "
                                   "fields marked below."), errors)
-    organization = Organization(**values)
+    organization = Organization(**values, created_by_body_id=creator_body(session, actor_id))
     session.add(organization)
     session.flush()
     audit.record(session, "organization.created", organization, actor_id=actor_id,
@@ -300,7 +307,8 @@ def import_organizations(session: Session, preview: ImportPreview, *,
     if preview.rejected:
         raise OrganizationError(_("Nothing was imported: %(n)d row(s) were rejected.",
                                   n=preview.rejected_rows))
-    created = [Organization(**row.values) for row in preview.new]
+    body_id = creator_body(session, actor_id)
+    created = [Organization(**row.values, created_by_body_id=body_id) for row in preview.new]
     session.add_all(created)
     session.flush()
     audit.record(session, "organization.imported", None, actor_id=actor_id,
