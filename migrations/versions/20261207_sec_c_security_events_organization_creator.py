@@ -7,7 +7,7 @@ no body has invited it; filled for existing organisations from the audit trail (
 of the coordinator who created it, where the trail names one), NULL otherwise.
 
 Revision ID: 9d3e7a41c6b2
-Revises: 7d3a9e5b1c42
+Revises: 7d3e5a1f9c20
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9d3e7a41c6b2'
-down_revision = '7d3a9e5b1c42'
+down_revision = '7d3e5a1f9c20'
 branch_labels = None
 depends_on = None
 
