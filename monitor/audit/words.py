@@ -14,6 +14,7 @@ ACTIONS = {
     "attachment.uploaded": _l("Document uploaded"),
     "attachment.visibility": _l("Document visibility changed"),
     "catalogue.imported": _l("Catalogue imported"),
+    "catalogue.recurrences_linked": _l("Recommendations linked to earlier cycles"),
     "enrolment.choices_changed": _l("Monitored files changed"),
     "evaluation.clarification_requested": _l("Clarification requested"),
     "evaluation.copied_from_previous": _l("Evaluation copied from the previous period"),

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..services.catalogue import exporting, importing
+from ..services.catalogue import exporting, importing, recurrences
 from ..services.catalogue import files_from_themes as themes_files
 from ..services.catalogue import records as service
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
@@ -130,6 +130,20 @@ def files_from_themes_command(plan_slug: str, yes: bool, lang: str) -> None:
         db.session.commit()
         click.echo(_("Files: %(files)d; recommendations assigned: %(count)d.",
                      files=len(done), count=sum(line.count for line in done)))
+
+
+@catalogue.command("link-recurrences")
+@click.option("--plan", "plan_slug", required=True, help="Short name (slug) of the plan.")
+@_LANG
+def link_recurrences_command(plan_slug: str, lang: str) -> None:
+    """Link every recommendation of the plan's governing body to the earlier-cycle
+    recommendation it repeats (same State, same text), as an import does."""
+    with force_locale(lang):
+        plan = plan_by_slug(plan_slug)
+        counts = recurrences.link_recurrences(db.session, plan)
+        db.session.commit()
+        click.echo(_("Recommendations that repeat an earlier cycle's: %(linked)d (links "
+                     "changed: %(changed)d).", linked=counts.linked, changed=counts.changed))
 
 
 @catalogue.command("export")

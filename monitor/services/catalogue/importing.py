@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ...models import Plan, Recommendation, RecommendationFile
 from .. import audit
 from ..tabular import TabularError
-from . import matching
+from . import matching, recurrences
 from .keys import LANGS, compute_match_key, join_themes
 from .records import (
     _MAX_LENGTHS,
@@ -401,6 +401,8 @@ def apply_import(session: Session, plan: Plan, preview: ImportPreview, *,
     audit.record(session, "catalogue.imported", plan, actor_id=actor_id, plan_id=plan.id,
                  after={"format": preview.format, "filename": preview.filename,
                         **preview.counts()})
+    # New texts, codes or cycles may repeat (or be repeated by) another cycle's.
+    recurrences.link_recurrences(session, plan, actor_id=actor_id)
     preview.applied = True
     return preview
 
