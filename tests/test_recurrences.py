@@ -35,11 +35,7 @@ def english(app):
 
 
 def load(plan: Plan, text: str, name: str = "list.csv") -> importing.ImportPreview:
-    preview = importing.preview_import(db.session, plan, text.encode(), name)
-    assert preview.ok, [r.message for r in preview.rejected]
-    importing.apply_import(db.session, plan, preview)
-    db.session.commit()
-    return preview
+    return make.imported(plan, text, name)
 
 
 def rec(plan: Plan, code: str) -> Recommendation:

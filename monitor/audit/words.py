@@ -62,6 +62,7 @@ ACTIONS = {
     "recommendation.assigned": _l("Recommendations assigned to a file"),
     "recommendation.created": _l("Recommendation created"),
     "recommendation.deleted": _l("Recommendation deleted"),
+    "recommendation.merged": _l("Recommendation merged into another"),
     "recommendation.moved": _l("Recommendation moved to another file"),
     "recommendation.restored": _l("Recommendation restored"),
     "recommendation.retired": _l("Recommendation retired"),

@@ -41,6 +41,11 @@ def _echo_preview(preview: importing.ImportPreview, verbose: bool) -> None:
         click.echo(preview.skipped_reason)
     for warning in preview.warnings:
         click.echo("  ? " + warning.message, err=True)
+    if preview.merged:
+        click.echo(_("Recommendations without a code merged into the recommendation of "
+                     "their row: %(num)d", num=preview.merged))
+    for refusal in preview.refused_merges:
+        click.echo("  ! " + refusal.message, err=True)
     for item in preview.possible_matches:
         click.echo("  ≈ " + _("row %(row)d: possible match with %(code)s (confirm with "
                               "--confirm-matches)", row=item.row.row_number,
@@ -103,6 +108,9 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, confirm_matches: bo
         click.echo(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.",
                      new=counts["new"], updated=counts["updated"],
                      unchanged=counts["unchanged"]))
+        if preview.merged:
+            click.echo(_("Recommendations without a code merged into the recommendation of "
+                         "their row: %(num)d", num=preview.merged))
 
 
 @catalogue.command("files-from-themes")
