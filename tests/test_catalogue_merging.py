@@ -180,3 +180,17 @@ def test_real_documents_upr_info_first_then_the_uns_list_leave_one_recommendatio
     assert moved.recommendation.code == "82.2" and moved.answers == {"assessment": "Not yet."}
     again = importing.preview_import(db.session, plan, data, "list.txt", confirmed=True)
     assert (again.counts()["new"], again.counts()["updated"], again.merged) == (0, 0, 0)
+
+
+def test_another_cycles_pieces_are_never_absorbed():
+    """The same words by the same State at the next review are another recommendation
+    (services.catalogue.recurrences links the two)."""
+    plan = make.plan(files=0)
+    plan.default_cycle = "2"
+    load(plan, SPLIT, "upr-info.csv")  # session 7: the first cycle
+    assert {r.cycle for r in recs(plan)} == {"1"}
+    preview = load(plan, UN_LIST, "list.txt", confirmed=True)
+    assert (preview.counts()["new"], preview.merged) == (2, 0)
+    later = [r for r in recs(plan) if r.code]
+    assert [r.cycle for r in later] == ["2", "2"]
+    assert all(r.earlier_id is not None for r in later)

@@ -276,12 +276,19 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
 
         target: Recommendation | None = None
         keep_wording = False
-        candidates = [rec for rec in index.key(row) if rec.id not in claimed]
+        # A State repeats its recommendations at the next review: another cycle's (when
+        # both say) is another recommendation (services.catalogue.recurrences links them).
+        cycle = _clean(row.cycle) or plan.default_cycle
+
+        def same_cycle(found: list[Recommendation]) -> list[Recommendation]:
+            return [rec for rec in found if not (cycle and rec.cycle and rec.cycle != cycle)]
+
+        candidates = [rec for rec in same_cycle(index.key(row)) if rec.id not in claimed]
         if not candidates:
-            candidates = [rec for rec in index.text(row) if rec.id not in claimed]
+            candidates = [rec for rec in same_cycle(index.text(row)) if rec.id not in claimed]
         if not candidates and not row.code:
             # Split from a recommendation another row of this file matched already.
-            candidates = index.key(row) or index.text(row)
+            candidates = same_cycle(index.key(row)) or same_cycle(index.text(row))
         if row.code:
             target = index.code(row)
             if target is None:
@@ -305,7 +312,8 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
         pieces: list[Recommendation] = []
         close: list[Recommendation] = []
         if row.code and (target is None or target.id not in claimed):
-            pieces, close = index.pieces(row, claimed | ({target.id} if target else set()))
+            pieces, close = index.pieces(row, claimed | ({target.id} if target else set()),
+                                         cycle)
             if close and (confirmed is True or (confirmed and n in confirmed)):
                 pieces, close = pieces + close, []
             if target is None and pieces:
@@ -324,8 +332,10 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
         # Codeless rows may be parts of one recommendation: claimed ones count too.
         possible = None
         if target is None:
+            other_cycles = {rec.id for rec in existing
+                            if cycle and rec.cycle and rec.cycle != cycle}
             possible = close[0] if close else index.possible(
-                row, set() if not row.code else claimed)
+                row, other_cycles | (set() if not row.code else claimed))
         if possible is not None and (confirmed is True or (
                 confirmed and n in confirmed)):
             # The coordinator confirmed the possible match: the row is that recommendation.

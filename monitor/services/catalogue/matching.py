@@ -104,10 +104,11 @@ class Index:
         return best
 
 
-    def pieces(self, row: RecommendationRow, exclude: set[int]
+    def pieces(self, row: RecommendationRow, exclude: set[int], cycle: str | None = None
                ) -> tuple[list[Recommendation], list[Recommendation]]:
         """(same, close): the codeless recommendations that are pieces of the coded row
-        (see the module docstring), leaving out `exclude`."""
+        (see the module docstring), leaving out `exclude` and those of another cycle than
+        `cycle` (the row's; a State repeats its recommendations at the next review)."""
         states = _state_set(row.recommending_state)
         whole = match_text(row.text_en)
         parts = {whole} | {part for part in map(match_text, (row.text_en or "").split(";"))
@@ -117,7 +118,7 @@ class Index:
         if not states or not whole:
             return same, close
         for rec in self.recs:
-            if rec.code or rec.id in exclude:
+            if rec.code or rec.id in exclude or (cycle and rec.cycle and rec.cycle != cycle):
                 continue
             text = self._texts[rec.id]
             rec_states = _state_set(rec.recommending_states)
