@@ -279,16 +279,15 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
         # A State repeats its recommendations at the next review: another cycle's (when
         # both say) is another recommendation (services.catalogue.recurrences links them).
         cycle = _clean(row.cycle) or plan.default_cycle
-
-        def same_cycle(found: list[Recommendation]) -> list[Recommendation]:
-            return [rec for rec in found if not (cycle and rec.cycle and rec.cycle != cycle)]
-
-        candidates = [rec for rec in same_cycle(index.key(row)) if rec.id not in claimed]
+        candidates = [rec for rec in _same_cycle(index.key(row), cycle)
+                      if rec.id not in claimed]
         if not candidates:
-            candidates = [rec for rec in same_cycle(index.text(row)) if rec.id not in claimed]
+            candidates = [rec for rec in _same_cycle(index.text(row), cycle)
+                          if rec.id not in claimed]
         if not candidates and not row.code:
             # Split from a recommendation another row of this file matched already.
-            candidates = same_cycle(index.key(row)) or same_cycle(index.text(row))
+            candidates = _same_cycle(index.key(row), cycle) or _same_cycle(index.text(row),
+                                                                          cycle)
         if row.code:
             target = index.code(row)
             if target is None:
@@ -386,6 +385,11 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
 
     preview.rejected.sort(key=lambda r: r.row_number)
     return preview
+
+
+def _same_cycle(found: list[Recommendation], cycle: str | None) -> list[Recommendation]:
+    """Leaves out recommendations of another cycle than `cycle` (when both say)."""
+    return [rec for rec in found if not (cycle and rec.cycle and rec.cycle != cycle)]
 
 
 def _same_wording(name: str, old: Any, new: Any) -> bool:
