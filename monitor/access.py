@@ -64,7 +64,7 @@ RULES: dict[str, dict[str, str]] = {
     "api.read": {"coordinator": "body"},
     "audit.view": {"coordinator": "body", "ngo_admin": "org"},  # scoped in services.audit
     # A coordinator's delayed reset of a single NGO administrator's second factor: scoped
-    # in services.two_factor.coordinator_reaches (organisations its own body invited).
+    # in services.accounts.two_factor.coordinator_reaches (organisations its own body invited).
     "two_factor.reset_request": {"coordinator": "any"},
     # Any signed-in user: their home page, language, password.
     SIGNED_IN: {"coordinator": "any", "ngo_admin": "any", "evaluator": "any"},

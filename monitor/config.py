@@ -39,6 +39,8 @@ class Config:
     MONITOR_MAIL_CLAIM_MINUTES = 10
     # The mail worker (`flask mail worker`, in-process in the demo) looks at the queue this often.
     MONITOR_MAIL_WORKER_SECONDS = 10
+    # Users who chose the daily digest get it from this hour (0-23, MONITOR_TIMEZONE).
+    MONITOR_DIGEST_HOUR = 7
     # Links in emails are built from this, because mail is also sent from the CLI.
     MONITOR_BASE_URL = "http://127.0.0.1:5000"
 

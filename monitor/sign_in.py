@@ -12,7 +12,7 @@ from flask_login import current_user, login_user
 from .extensions import db
 from .models import User, utcnow
 from .security import start_session
-from .services import two_factor
+from .services.accounts import two_factor
 
 #: The user who gave the right password and still owes the code: {user, next, at}.
 PENDING = "two_step_pending"

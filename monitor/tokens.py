@@ -13,6 +13,7 @@ SALTS = {
     "invitation": "monitor.invitation.v1",
     "evaluator": "monitor.evaluator-invitation.v1",
     "reset": "monitor.password-reset.v1",
+    "import": "monitor.import-preview.v1",
 }
 #: Links that name a database row: the payload key of the row's id (beside its nonce "n").
 ROW_KEYS = {"invitation": "i", "evaluator": "e"}

@@ -70,16 +70,32 @@ def database_template(tmp_path_factory, worker_id: str) -> str:  # noqa: ANN001
     return str(path)
 
 
+def _empty_postgresql_schema(url: str) -> None:
+    """Delete the rows a test left and restart the sequences it used. Only the tables that
+    hold rows are touched, with DELETE: TRUNCATE of every table replaces each table's files
+    and cost up to a second per test on a busy machine, most of the PostgreSQL run."""
+    tables = [t.name for t in db.metadata.sorted_tables]
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            filled = {row[0] for row in conn.execute(sa.text(" UNION ALL ".join(
+                f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)))}
+            for table in reversed(tables):  # children before parents
+                if table in filled:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            for (sequence,) in conn.execute(sa.text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+                    " AND last_value IS NOT NULL")):
+                conn.execute(sa.text("SELECT setval(:s, 1, false)"), {"s": f'"{sequence}"'})
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     if DATABASE_URL:
         yield database_template
-        engine = sa.create_engine(database_template)
-        with engine.begin() as conn:
-            tables = [t.name for t in db.metadata.sorted_tables]
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                 + " RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        _empty_postgresql_schema(database_template)
     else:
         path = tmp_path / "monitor.db"
         shutil.copyfile(database_template, path)

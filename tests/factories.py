@@ -455,7 +455,7 @@ def imported(target: Plan, data: bytes | str, name: str, **kwargs):  # noqa: ANN
 
     data = data.encode() if isinstance(data, str) else data
     preview = importing.preview_import(db.session, target, data, name, **kwargs)
-    assert preview.ok, [r.message for r in preview.rejected[:5]]
+    assert preview.ok, [r.reason for r in preview.rejected[:5]]
     importing.apply_import(db.session, target, preview)
     db.session.commit()
     return preview

@@ -51,6 +51,7 @@ def base_config(tmp_path: Path) -> dict:
         "MAIL_DEFAULT_SENDER": "monitor@test.example",
         "MONITOR_BASE_URL": "http://localhost",
         "MONITOR_ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        "MONITOR_IMPORT_DIR": str(tmp_path / "imports"),
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
     }

@@ -429,6 +429,8 @@ NOT_FREE_TEXT = {
     "file_choice": {"choice"},
     "outgoing_email": {"kind", "recipient", "reply_to", "subject", "body_text", "body_html",
                        "message_id", "status", "last_error", "claim"},
+    # A notice kept for a daily digest: rendered (escaped) as an email is, never on a page.
+    "digest_item": {"kind", "subject", "summary", "link"},
     # UPR codes and short references (at most 20-60 characters), escaped like the rest.
     "recommendation": {"code", "sort_key", "cycle", "session", "document", "response",
                        "match_key"},

@@ -105,8 +105,7 @@ def test_the_same_organisation_having_evaluated_both_halves_refuses_that_merge()
     preview = importing.preview_import(db.session, plan, UN_LIST.encode(), "list.txt")
     assert preview.ok and preview.merged == 0
     [refusal] = preview.refused_merges
-    assert refusal.row_number == 1 and "the same organisation evaluated both" in \
-        refusal.message
+    assert refusal.row == 1 and "the same organisation evaluated both" in refusal.reason
     importing.apply_import(db.session, plan, preview)
     db.session.commit()
     assert len(recs(plan)) == 3  # the half stays apart, with its evaluation
@@ -122,7 +121,7 @@ def test_two_halves_with_receipts_are_never_moved():
     preview = load(plan, UN_LIST, "list.txt")
     assert preview.merged == 0
     assert "each receipt names the recommendation it evaluated" in \
-        preview.refused_merges[0].message
+        preview.refused_merges[0].reason
     assert sorted(r.code or "" for r in recs(plan)) == ["", "121.1", "121.2"]
 
 

@@ -647,11 +647,12 @@ def test_an_uninvited_organisation_asks_to_join_and_the_coordinator_approves(
     org = db.session.scalar(sa.select(Organization).where(
         Organization.email == "sunrise@ngo.example"))
     assert smtp_server.to(org.email) == []  # the request only queued it ...
-    # ... the mail worker sends it, with the coordinator's notice of the new request.
-    assert run_mail_worker() == 2
-    assert [m["To"] for m in smtp_server.messages if m["To"] != org.email] == [
-        world.coordinator.email]
-    (message,) = smtp_server.to(org.email)
+    # ... the mail worker sends it, with the coordinator's notice of the new request and
+    # the requester's acknowledgement.
+    assert run_mail_worker() == 3
+    assert [m["To"] for m in smtp_server.messages] == [
+        org.email, world.coordinator.email, org.email]
+    message = smtp_server.to(org.email)[-1]  # the invitation, after the acknowledgement
     assert "Your request to take part was approved." in smtp_server.text(message)
     ngo = new_client(app)
     ngo.get(path(link_in(message)))

@@ -48,11 +48,11 @@ def upload(client, data: bytes, filename: str = "list.csv"):  # noqa: ANN001, AN
 
 def confirm(client, preview_response):  # noqa: ANN001, ANN201
     page = preview_response.get_data(as_text=True)
-    payload = re.search(r'name="payload" type="hidden" value="([^"]+)"', page) or re.search(
-        r'id="payload" name="payload" type="hidden" value="([^"]+)"', page)
-    assert payload, "no confirmation form in the preview"
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'id="token" name="token" type="hidden" value="([^"]+)"', page)
+    assert token, "no confirmation form in the preview"
     return client.post("/organizations/import", data={
-        "csrf_token": csrf_from(page), "payload": html.unescape(payload.group(1))})
+        "csrf_token": csrf_from(page), "token": html.unescape(token.group(1))})
 
 
 # --- one by one ----------------------------------------------------------------------------
@@ -273,9 +273,9 @@ def test_a_tampered_confirmation_imports_nothing(client, coordinator):
     page = preview.get_data(as_text=True)
     before = row_counts()
     response = client.post("/organizations/import", data={
-        "csrf_token": csrf_from(page), "payload": "eyJ1IjoxLCJyIjpbXX0.forged.signature"})
+        "csrf_token": csrf_from(page), "token": "eyJ1IjoxLCJyIjpbXX0.forged.signature"})
     assert response.status_code == 422
-    assert "This preview could not be read. Please upload the file again." in text(response)
+    assert "This upload is no longer available" in text(response)
     assert row_counts() == before
 
 

@@ -50,7 +50,7 @@ def test_the_coordinator_imports_a_real_form_and_sees_the_skipped_rows(app):
     names = [q["name"] for q in questionnaire.definition["questions"]]
     assert names[:8] == [q["name"] for q in default_questionnaire()["questions"]]
     expected = import_xlsform(data)
-    assert len(names) == 8 + len(expected.imported)
+    assert len(names) == 8 + len(expected.new)
     assert page.count('class="skipped"') == len(expected.skipped)
 
     # The evaluator's form now carries the imported questions.
@@ -58,7 +58,7 @@ def test_the_coordinator_imports_a_real_form_and_sees_the_skipped_rows(app):
     form_page = text(evaluator.get(f"/evaluations/period/{s.period.id}/recommendation/"
                                    f"{s.rec.id}"))
     answerable = [q["name"] for q in expected.definition["questions"]
-                  if q["name"] in expected.imported and q["type"] not in ("note", "file")]
+                  if q["name"] in expected.new and q["type"] not in ("note", "file")]
     assert answerable and all(f'name="q.{name}"' in form_page for name in answerable)
 
 
@@ -70,9 +70,9 @@ def test_the_cli_imports_the_other_real_form_and_lists_every_unsupported_row(app
     assert result.exit_code == 0, result.output
     expected = import_xlsform(path.read_bytes())
     for row in expected.skipped:
-        assert f"skipped row {row.row_number} ({row.type}" in result.output
+        assert f"skipped row {row.row} ({row.value}" in result.output
     assert "geopoint" in result.output and "deviceid" in result.output
-    assert f"Imported {len(expected.imported)} question(s) into version 2" in result.output
+    assert f"Imported {len(expected.new)} question(s) into version 2" in result.output
     assert current_questionnaire(db.session, s.plan).version == 2
     # the same form again: nothing changed, not an error; the languages warned once
     again = runner.invoke(args=["questionnaire", "import", "--plan", s.plan.slug, str(path)])
@@ -205,14 +205,14 @@ def test_every_label_spelling_of_the_xlsform_spec_is_read():
     choices = [["list_name", "name", "label:English", "label:Arabic"],
                ["yesno", "yes", "Yes", "نعم"], ["yesno", "no", "No", "لا"]]
     result = read(xlsform(survey, choices), base={"questions": [], "groups": []})
-    assert result.ok and result.imported == ["q1", "q2", "q3"]
+    assert result.ok and result.new == ["q1", "q2", "q3"]
     q1, q2, q3 = result.definition["questions"]
     assert q1["label"] == {"en": "Works?", "ar": "هل يعمل؟", "ckb": "کار دەکات؟"}
     assert q1["hint"] == {"ar": "تلميح"} and q1["type"] == "select_one"
     assert q2["type"] == "select_multiple"
     assert q2["choices"][0]["label"] == {"en": "Yes", "ar": "نعم"}
     assert q3["min"] == 0
-    reasons = {(w.row_number, w.name): w.reason for w in result.warnings}
+    reasons = {(w.row, w.field): w.reason for w in result.warnings}
     # relevance on a select answer and the required message are kept, not reported
     assert (3, "q2") not in reasons and (4, "q3") not in reasons
     assert q2["relevant"] == {"question": "q1", "op": "=", "value": "yes"}

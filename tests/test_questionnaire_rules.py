@@ -52,7 +52,7 @@ TODAY = dt.date(2026, 12, 7)
 @pytest.fixture
 def form():
     result = import_xlsform(xlsform(SURVEY, CHOICES), base=EMPTY)
-    assert result.ok, result.errors
+    assert result.ok, result.rejected
     return result
 
 
@@ -72,11 +72,11 @@ def test_limits_relevance_and_messages_are_kept_and_the_rest_is_reported_by_row(
         {"question": "areas", "op": "selected", "value": "other"},
         {"not": {"any": [{"question": "has_law", "op": "!=", "value": "yes"},
                          {"question": "has_law", "op": "=", "value": "no"}]}}]}
-    reported = {w.row_number: w.reason for w in form.warnings}
+    reported = {w.row: w.reason for w in form.warnings}
     assert set(reported) == {8, 9, 10}
     assert "regex(" in reported[8] and "${share} > 50" in reported[9]
     assert ". <= ${share}" in reported[10]
-    assert [s.row_number for s in form.skipped] == [11]  # the calculation
+    assert [s.row for s in form.skipped] == [11]  # the calculation
     for name in ("phone", "big", "part"):
         assert "relevant" not in q[name] and q[name]["min"] is None and q[name]["max"] is None
 
@@ -161,7 +161,7 @@ def test_real_forms_relevance_on_a_select_answer_is_honoured_the_rest_reported()
     # "${leader_name} = ‘other’", typographic quotes as typed in a spreadsheet
     assert q["leader_name_other"]["relevant"] == {"question": "leader_name", "op": "=",
                                                   "value": "other"}
-    rows = {w.row_number for w in ucl.warnings if w.sheet == "survey"}
+    rows = {w.row for w in ucl.warnings if w.sheet == "survey"}
     assert 9 not in rows and 10 in rows  # the regex() constraint is still reported
     flat = import_xlsform(shared_data("xlsform/flat_xlsform_test.xlsx").read_bytes())
     q = by_name(flat.definition)
@@ -170,7 +170,7 @@ def test_real_forms_relevance_on_a_select_answer_is_honoured_the_rest_reported()
     assert q["my_name"]["relevant"] == skip and q["required_text"]["relevant"] == skip
     assert q["required_text"]["required_message"] == {"en": "Custom required message."}
     assert "relevant" not in q["skip_to_end"]
-    reported = {w.row_number for w in flat.warnings if w.sheet == "survey" and w.name}
+    reported = {w.row for w in flat.warnings if w.sheet == "survey" and w.field}
     assert reported == {3, 14, 18}  # regex() relevance, ". <= ${a_integer}", not(selected(.))
     _answers, errors = validate_answers(flat.definition, {"skip_to_end": "yes"},
                                         submitting=True, today=TODAY, lang="en")

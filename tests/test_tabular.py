@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from monitor.services import tabular
+from monitor.services.imports import UploadRefused
 from monitor.services.tabular import (
     Table,
     TabularError,
@@ -52,9 +53,9 @@ def test_oversized_input_refused_before_parsing(monkeypatch):
     monkeypatch.setattr(tabular, "_read_xlsx", must_not_parse)
     data = b"a" * (50 * MB)
     start = time.perf_counter()
-    with pytest.raises(TabularError) as info:
+    with pytest.raises(UploadRefused) as info:
         read_table(data, "big.csv")
-    with pytest.raises(TabularError):
+    with pytest.raises(UploadRefused):
         read_table(b"PK\x03\x04" + data, "big.xlsx")
     assert time.perf_counter() - start < 0.5
     assert "20 MB" in info.value.message
@@ -67,12 +68,12 @@ def test_custom_limit_is_named_in_megabytes():
     assert len(at_limit) == MB
     table = read_table(at_limit, "x.csv", max_bytes=MB)  # exactly at the limit: accepted
     assert len(table.rows) == 1023
-    with pytest.raises(TabularError, match="limit is 1 MB"):
+    with pytest.raises(UploadRefused, match="limit is 1 MB"):
         read_table(at_limit + b"z", "x.csv", max_bytes=MB)
 
 
 def test_empty_file_refused():
-    with pytest.raises(TabularError, match="empty"):
+    with pytest.raises(UploadRefused, match="empty"):
         read_table(b"", "x.csv")
 
 
@@ -319,7 +320,7 @@ def test_read_text_lines():
 def test_read_text_lines_refuses_binary_and_size():
     with pytest.raises(TabularError, match="not a plain text file"):
         read_text_lines(b"\x89PNG\r\n\x1a\n\x00\x00", "list.txt")
-    with pytest.raises(TabularError, match="too large"):
+    with pytest.raises(UploadRefused, match="too large"):
         read_text_lines(b"x" * 11, "list.txt", max_bytes=10)
 
 

@@ -14,7 +14,7 @@ import factories as make
 from monitor.extensions import db
 from monitor.models import AuditEvent, OutgoingEmail, User, utcnow
 from monitor.models.two_factor import RecoveryCode, TwoFactor, TwoFactorReset
-from monitor.services import two_factor
+from monitor.services.accounts import two_factor
 from support import PASSWORD, csrf_from, post_form, table_snapshot, text
 
 

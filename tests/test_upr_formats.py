@@ -26,6 +26,7 @@ from monitor.services.catalogue.upr_formats import (
     template_csv,
     template_xlsx,
 )
+from monitor.services.imports import UploadRefused
 from monitor.services.tabular import TabularError, read_table, write_xlsx
 
 TEMPLATE_FILE = "upr-iraq-cycle2-A-HRC-28-14.csv"
@@ -77,7 +78,7 @@ def test_real_upr_info_export():
     result = parse_recommendations(path.read_bytes(), path.name)
     assert result.format == "upr_info"
     assert result.rejected == []
-    assert result.skipped == 0 and result.skipped_reason == ""
+    assert result.skipped == [] and result.skipped_reason == ""
     assert len(result.rows) == 242
     assert Counter(r.response for r in result.rows) == {"supported": 175, "noted": 67}
     assert all(r.code is None for r in result.rows)
@@ -96,7 +97,7 @@ def test_real_upr_info_export_for_another_state_is_skipped():
     path = shared_data(UPR_INFO_FILE)
     result = parse_recommendations(path.read_bytes(), path.name, state_under_review="Jordan")
     assert result.rows == []
-    assert result.skipped == 242
+    assert len(result.skipped) == 242
     assert "Iraq (242)" in result.skipped_reason
 
 
@@ -195,9 +196,9 @@ def test_numbered_list_details():
         (3, "127.2", "A recommendation copied from a PDF that wraps over two lines", "Iran (Islamic Republic of)"),
         (5, "127.3", "With a dot after the code", "Peru"),
     ]
-    rejected = {(r.row_number, r.field) for r in result.rejected}
+    rejected = {(r.row, r.field) for r in result.rejected}
     assert rejected == {(6, "code"), (7, "recommending_state"), (9, "text_en")}
-    assert "row 1" in [r for r in result.rejected if r.row_number == 6][0].message
+    assert "row 1" in next(r for r in result.rejected if r.row == 6).reason
 
 
 def test_numbered_list_in_first_column_of_a_workbook():
@@ -277,7 +278,7 @@ def test_template_validation():
         (9, "127.5", "Fine", "noted"),
         (10, "127.6", "Accepted is supported", "supported"),
     ]
-    rejected = [(r.row_number, r.field) for r in result.rejected]
+    rejected = [(r.row, r.field) for r in result.rejected]
     assert rejected == [
         (3, "text_en"),
         (4, "code"),
@@ -286,7 +287,7 @@ def test_template_validation():
         (7, "response"),
         (8, "recommending_state"),
     ]
-    messages = {r.row_number: r.message for r in result.rejected}
+    messages = {r.row: r.reason for r in result.rejected}
     assert messages[3] == "Row 3: the recommendation text is empty."
     assert messages[4] == "Row 4: the code 127.1 already appears in row 2."
     assert messages[5] == "Row 5: the code is empty."
@@ -354,7 +355,7 @@ def test_upr_info_rules():
     )
     result = parse_recommendations(data, "x.csv", state_under_review="iraq")
     assert result.format == "upr_info"
-    assert result.skipped == 3
+    assert len(result.skipped) == 3
     assert "Jordan (2), Kuwait (1)" in result.skipped_reason
     assert [(r.row_number, r.text_en, r.recommending_state, r.response, r.cycle) for r in result.rows] == [
         (2, "Ratify CAT", "Chile", "supported", "2"),
@@ -362,11 +363,11 @@ def test_upr_info_rules():
         (7, "Joint text", "Peru", "noted", "3"),
     ]
     assert result.rows[0].themes == ["Torture", "Detention"]
-    assert [(r.row_number, r.field) for r in result.rejected] == [(8, "Response"), (9, "Recommendation")]
+    assert [(r.row, r.field) for r in result.rejected] == [(8, "Response"), (9, "Recommendation")]
 
 
 def test_parse_refuses_oversized_and_binary():
-    with pytest.raises(TabularError, match="too large"):
+    with pytest.raises(UploadRefused, match="too large"):
         parse_recommendations(b"x" * (50 * 1024 * 1024), "big.csv")
     with pytest.raises(TabularError, match="not a CSV or XLSX spreadsheet"):
         parse_recommendations(b"code,text\x00\x00", "x.csv")

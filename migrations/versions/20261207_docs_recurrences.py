@@ -6,7 +6,7 @@ governing body), set at import by services.catalogue.recurrences and recomputed 
 `flask --app monitor catalogue link-recurrences --plan SLUG`.
 
 Revision ID: 7a3d5e9c1b42
-Revises: c4f9a1d2e8b7
+Revises: 7d3a9e5b1c42
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '7a3d5e9c1b42'
-down_revision = 'c4f9a1d2e8b7'
+down_revision = '7d3a9e5b1c42'
 branch_labels = None
 depends_on = None
 

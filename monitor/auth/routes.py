@@ -24,7 +24,7 @@ from ..models import User, utcnow
 from ..security import end_session, password_guesses, safe_next
 from ..services import accounts, mailer
 from ..sessions import end_everywhere
-from .forms import EmailForm, LoginForm, PasswordForm, ResetForm
+from .forms import EmailForm, LoginForm, NotificationsForm, PasswordForm, ResetForm
 
 bp = Blueprint("auth", __name__)
 
@@ -105,7 +105,33 @@ def account():
             login_user(user)
             flash(_("Your password was changed. Other sessions were signed out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, signout=ActionForm())
+    return _account_page(form)
+
+
+def _account_page(form: PasswordForm | None = None,
+                  notifications: NotificationsForm | None = None, status: int = 200):  # noqa: ANN202
+    hour = int(current_app.config["MONITOR_DIGEST_HOUR"])
+    if notifications is None:
+        notifications = NotificationsForm(
+            delivery="digest" if current_user.email_digest else "each", formdata=None)
+    return render_template("auth/account.html", form=form or PasswordForm(formdata=None),
+                           notifications=notifications, signout=ActionForm(),
+                           digest_time=f"{hour:02d}:00"), status
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@requires(SIGNED_IN)
+def notifications():
+    form = NotificationsForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            flash(_("This form has expired or was sent from elsewhere, so nothing was saved. "
+                    "Please go back, reload the page and try again."), "error")
+        return _account_page(notifications=form, status=400 if form.csrf_token.errors else 422)
+    if accounts.set_email_digest(current_user, form.delivery.data == "digest"):
+        db.session.commit()
+    flash(_("Your choice was saved."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])

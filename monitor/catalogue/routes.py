@@ -3,7 +3,6 @@ imports and the translation sheet. Thin: parse the form, call services.catalogue
 render or redirect."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -35,6 +33,7 @@ from ..models import (
     RecommendationFile,
     ReportingPeriod,
 )
+from ..services import imports
 from ..services.catalogue import exporting, importing, states
 from ..services.catalogue import records as service
 from ..services.catalogue import translation_sheet as translations_service
@@ -87,11 +86,6 @@ def _refuse(form: Any, exc: CatalogueError) -> None:
         target.errors = [*target.errors, exc.message]
     else:
         flash(exc.message, "error")
-
-
-def _import_dir() -> Path:
-    configured = current_app.config.get("MONITOR_IMPORT_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "imports"
 
 
 
@@ -516,8 +510,10 @@ def _read_upload(form: UploadForm) -> bytes:
         size = stream.tell()
         stream.seek(0)
         if size:
-            importing.check_import_size(size)
-        return stream.read(importing.import_max_bytes() + 1)
+            imports.check_size(size)
+        return stream.read(imports.upload_limit() + 1)
+    except imports.UploadRefused as exc:
+        raise CatalogueError(exc.message) from None
     finally:
         storage.close()
 
@@ -542,8 +538,8 @@ def import_page(slug: str):
             return render_template("catalogue/import.html", plan=plan, form=form), 422
         token = None
         if preview.ok and preview.has_changes:
-            token = importing.stage_upload(_import_dir(), data, filename, plan_id=plan.id,
-                                         user_id=current_user.id)
+            token = imports.stage(data, filename, importer="catalogue", user_id=current_user.id,
+                                  plan_id=plan.id)
         return render_template("catalogue/import_preview.html", plan=plan, preview=preview,
                                token=token, apply_form=ApplyImportForm(token=token),
                                labels=service.field_labels()), 200 if preview.ok else 422
@@ -560,8 +556,8 @@ def apply_import(slug: str):
         abort(400)
     token = form.token.data
     try:
-        data, filename = importing.load_staged(_import_dir(), token, plan_id=plan.id,
-                                             user_id=current_user.id)
+        data, filename = imports.claim(token, importer="catalogue", user_id=current_user.id,
+                                       plan_id=plan.id)
         # The catalogue may have changed since the preview: work it out again.
         preview = importing.preview_import(db.session, plan, data, filename,
                                            confirmed=bool(form.confirm_matches.data))
@@ -573,11 +569,13 @@ def apply_import(slug: str):
                                    preview=preview, token=None, apply_form=None,
                                    labels=service.field_labels()), 422
         importing.apply_import(db.session, plan, preview, actor_id=current_user.id)
+    except imports.UploadRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("catalogue.import_page", slug=slug))
     except CatalogueError as exc:
         _refuse(None, exc)
         return redirect(url_for("catalogue.import_page", slug=slug))
     db.session.commit()
-    importing.discard_staged(_import_dir(), token)
     counts = preview.counts()
     flash(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.",
             new=counts["new"], updated=counts["updated"], unchanged=counts["unchanged"]),
@@ -588,11 +586,12 @@ def apply_import(slug: str):
 @bp.route("/<slug>/import/cancel", methods=["POST"])
 @requires("catalogue.manage")
 def cancel_import(slug: str):
-    plan_by_slug(slug, "catalogue.manage")
+    plan = plan_by_slug(slug, "catalogue.manage")
     form = ApplyImportForm()
     if not form.validate_on_submit():
         abort(400)
-    importing.discard_staged(_import_dir(), form.token.data)
+    imports.discard(form.token.data, importer="catalogue", user_id=current_user.id,
+                    plan_id=plan.id)
     flash(_("The import was cancelled. Nothing was changed."), "info")
     return redirect(url_for("catalogue.import_page", slug=slug))
 
@@ -657,7 +656,7 @@ def translations(slug: str):
                 db.session.commit()
                 flash(ngettext("Translations saved for %(num)d recommendation.",
                                "Translations saved for %(num)d recommendations.",
-                               len(result.changed)), "success")
+                               len(result.updated)), "success")
                 return redirect(url_for("catalogue.translations", slug=slug))
             db.session.rollback()
             flash(_("Nothing was saved: correct the rejected rows and upload the sheet again."),

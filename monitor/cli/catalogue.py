@@ -12,6 +12,7 @@ from flask_babel import ngettext
 
 from ..extensions import db
 from ..i18n import LANGUAGES
+from ..services import imports
 from ..services.catalogue import exporting, importing, recurrences
 from ..services.catalogue import files_from_themes as themes_files
 from ..services.catalogue import records as service
@@ -40,12 +41,12 @@ def _echo_preview(preview: importing.ImportPreview, verbose: bool) -> None:
     if preview.skipped_reason:
         click.echo(preview.skipped_reason)
     for warning in preview.warnings:
-        click.echo("  ? " + warning.message, err=True)
+        click.echo("  ? " + warning.reason, err=True)
     if preview.merged:
         click.echo(_("Recommendations without a code merged into the recommendation of "
                      "their row: %(num)d", num=preview.merged))
     for refusal in preview.refused_merges:
-        click.echo("  ! " + refusal.message, err=True)
+        click.echo("  ! " + refusal.reason, err=True)
     for item in preview.possible_matches:
         click.echo("  ≈ " + _("row %(row)d: possible match with %(code)s (confirm with "
                               "--confirm-matches)", row=item.row.row_number,
@@ -62,7 +63,7 @@ def _echo_preview(preview: importing.ImportPreview, verbose: bool) -> None:
     if len(shown) < len(preview.updated):
         click.echo("  " + _("and %(num)d more", num=len(preview.updated) - len(shown)))
     for rejection in preview.rejected:
-        click.echo("  ! " + rejection.message, err=True)
+        click.echo("  ! " + rejection.reason, err=True)
 
 
 @catalogue.command("import")
@@ -80,10 +81,10 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, confirm_matches: bo
     with force_locale(lang):
         plan = plan_by_slug(plan_slug)
         try:
-            importing.check_import_size(path.stat().st_size)  # before reading it
+            imports.check_size(path.stat().st_size)  # before reading it
             preview = importing.preview_import(db.session, plan, path.read_bytes(), path.name,
                                                confirmed=confirm_matches)
-        except service.CatalogueError as exc:
+        except (imports.UploadRefused, service.CatalogueError) as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from None
         _echo_preview(preview, verbose)

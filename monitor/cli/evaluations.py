@@ -53,14 +53,14 @@ def questionnaire_import(plan_slug: str, path: Path) -> None:
     plan = plan_by_slug(plan_slug)
     outcome = questionnaire_service.import_questionnaire(db.session, plan, path.read_bytes())
     result = outcome.result
-    for error in result.errors:
-        click.echo(f"error: {error}", err=True)
+    for error in result.rejected:
+        click.echo(f"error: {error.reason}", err=True)
     for row in result.skipped:
-        click.echo(f"skipped row {row.row_number} ({row.type or '-'}"
-                   f"{' ' + row.name if row.name else ''}): {row.reason}")
+        click.echo(f"skipped row {row.row} ({row.value or '-'}"
+                   f"{' ' + row.field if row.field else ''}): {row.reason}")
     for warning in result.warnings:
-        click.echo(f"warning row {warning.row_number} ({warning.name}): {warning.reason}")
-    if result.errors:
+        click.echo(f"warning row {warning.row} ({warning.field}): {warning.reason}")
+    if result.rejected:
         db.session.rollback()
         raise click.ClickException("Nothing was imported.")
     if outcome.questionnaire is None:
@@ -69,7 +69,7 @@ def questionnaire_import(plan_slug: str, path: Path) -> None:
         click.echo("Nothing changed: the file has no new question that monitor can use.")
         return
     db.session.commit()
-    click.echo(f"Imported {len(result.imported)} question(s) into version "
+    click.echo(f"Imported {len(result.new)} question(s) into version "
                f"{outcome.questionnaire.version} of {plan.slug}; skipped {len(result.skipped)} "
                f"row(s).")
 
@@ -114,14 +114,14 @@ def evaluations_import(org_email: str, plan_slug: str, period_label: str, submit
                                     submit=submit, historical=historical, lang="en")
     if not report.ok:
         db.session.rollback()
-        for error in report.errors:
+        for error in report.rejected:
             where = f"row {error.row}" if error.row else "file"
-            column = f" [{error.column}]" if error.column else ""
-            click.echo(f"{where}{column}: {error.message}", err=True)
-        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
+            column = f" [{error.field}]" if error.field else ""
+            click.echo(f"{where}{column}: {error.reason}", err=True)
+        raise click.ClickException(f"{len(report.rejected)} error(s); nothing was imported.")
     db.session.commit()
-    click.echo(f"Imported {report.rows} row(s): {report.created} created, {report.updated} "
-               f"updated, {report.submitted} submitted.")
+    click.echo(f"Imported {report.rows} row(s): {len(report.new)} created, "
+               f"{len(report.updated)} updated, {report.submitted} submitted.")
 
 
 @evaluations.command("export")

@@ -84,5 +84,5 @@ def official_import(slug: str, label: str, path: Path) -> None:
             click.echo(error.describe(), err=True)
         raise click.ClickException(exc.message) from None
     db.session.commit()
-    click.echo(f"Imported {result.created} new and {result.updated} replaced official "
+    click.echo(f"Imported {len(result.new)} new and {len(result.updated)} replaced official "
                f"figure(s) for {slug} {label}.")

@@ -6,7 +6,8 @@ import click
 from flask import Flask, current_app
 
 from ..extensions import db
-from ..services import accounts, two_factor
+from ..services import accounts
+from ..services.accounts import two_factor
 
 
 def register(app: Flask) -> None:

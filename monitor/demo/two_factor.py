@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Organization, User, utcnow
 from ..models.two_factor import RecoveryCode, TwoFactor
-from ..services import two_factor
+from ..services.accounts import two_factor
 
 EMAIL = "totp.demo@example.org"
 NAME = "Demo two-step sign-in"

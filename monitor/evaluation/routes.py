@@ -513,10 +513,10 @@ def import_questionnaire(slug: str):
             db.session.commit()
             flash(_("Version %(version)d of the questionnaire is now in use: %(count)d "
                     "question(s) added.", version=outcome.questionnaire.version,
-                    count=len(report.imported)), "success")
+                    count=len(report.new)), "success")
         else:
             db.session.rollback()
-            if report.errors:
+            if report.rejected:
                 flash(_("The file could not be imported. Nothing was changed."), "error")
                 status = 422
             else:
@@ -567,7 +567,7 @@ def offline(period_id: int):
                 db.session.commit()
                 flash(_("%(rows)d row(s) imported: %(created)d evaluation(s) started, "
                         "%(updated)d updated, %(submitted)d submitted.", rows=report.rows,
-                        created=report.created, updated=report.updated,
+                        created=len(report.new), updated=len(report.updated),
                         submitted=report.submitted), "success")
                 return redirect(url_for(".home"))
             db.session.rollback()

@@ -228,6 +228,8 @@ class User(UserMixin, db.Model):
     )
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(sa.String(5))
+    #: Per-event notices gathered in one email a day (`DigestItem`) instead of one each.
+    email_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Bumped by a password change, deactivation or "sign out everywhere": ends all sessions.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -580,6 +582,7 @@ from . import single_line  # noqa: E402,F401  (the guard on single-line text col
 from . import two_factor as _two_factor  # noqa: E402,F401  (two-step sign-in)
 from .recommendation_texts import RecommendationText  # noqa: E402,F401
 from .enrolment import ChoicesReopening  # noqa: E402,F401
+from .digest import DigestItem  # noqa: E402,F401
 from .transparency import (  # noqa: E402,F401
     LogEntry,
     LogHead,

@@ -14,7 +14,7 @@ class ImportForm(FlaskForm):
 
 
 class ImportConfirmForm(FlaskForm):
-    payload = HiddenField()
+    token = HiddenField()
 
 
 class RejectForm(FlaskForm):

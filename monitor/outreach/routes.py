@@ -20,6 +20,7 @@ from ..extensions import db
 from ..forms import ActionForm, OrganizationForm
 from ..i18n import format_datetime, isolated
 from ..models import Invitation, JoinRequest, Organization, OutgoingEmail, utcnow
+from ..services import imports
 from ..services.outreach import contact_change
 from ..services.outreach import enrolment as enrolment_service
 from ..services.outreach import funnel as funnel_service
@@ -124,33 +125,37 @@ def organizations_import():
     if not form.validate_on_submit():
         abort(400)
     try:
-        if request.form.get("payload"):
-            records = organization_service.read_signed_records(request.form["payload"],
-                                                               current_user.id)
-            preview = organization_service.check_records(db.session, records)
+        if request.form.get("token"):
+            # The upload kept at the preview, claimed once and checked again.
+            data, filename = imports.claim(request.form["token"], importer="organizations",
+                                           user_id=current_user.id)
+            preview = organization_service.preview_import(db.session, data, filename)
             if preview.ok:
                 created = organization_service.import_organizations(
                     db.session, preview, actor_id=current_user.id)
                 db.session.commit()
                 flash(_("Organisations imported: %(n)d. Already in the list, skipped: %(m)d.",
-                        n=len(created), m=len(preview.existing_rows)), "success")
+                        n=len(created), m=len(preview.unchanged)), "success")
                 return redirect(url_for("outreach.organizations"))
         else:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 raise OrganizationError(_("Please choose a CSV or XLSX file."))
-            preview = organization_service.preview_import(db.session, upload.read(),
-                                                          upload.filename)
-    except OrganizationError as exc:
+            data, filename = upload.read(), upload.filename
+            preview = organization_service.preview_import(db.session, data, filename)
+            if preview.ok:
+                confirm.token.data = imports.stage(data, filename, importer="organizations",
+                                                   user_id=current_user.id)
+    except (OrganizationError, imports.UploadRefused) as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return render_template("outreach/import.html", form=form, preview=None), 422
     db.session.rollback()  # a preview writes nothing
-    if preview.ok:
-        confirm.payload.data = organization_service.sign_records(preview.records, current_user.id)
     return render_template("outreach/import.html", form=form, confirm=confirm, preview=preview,
                            shown=preview.rows[:organization_service.PREVIEW_ROWS],
-                           errors=preview.errors[:500]), (200 if preview.ok else 422)
+                           errors=preview.rejected[:500],
+                           labels=organization_service.FIELD_LABELS), (
+        200 if preview.ok else 422)
 
 
 # --- coordinator: invitations --------------------------------------------------------------

@@ -10,7 +10,6 @@ from flask import (
     Response,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -33,7 +32,6 @@ from ..models import (
     ReportingPeriod,
     utcnow,
 )
-from ..services import mailer
 from ..services.catalogue import queries as catalogue_queries
 from ..services.evaluation import questionnaire
 from ..services.results import (
@@ -367,7 +365,7 @@ def official_import(slug: str):
                               import_errors=exc.errors, status=422)
     db.session.commit()
     flash(_("Imported %(created)d new and %(updated)d replaced official figure(s).",
-            created=result.created, updated=result.updated), "success")
+            created=len(result.new), updated=len(result.updated)), "success")
     return redirect(url_for(".official_page", slug=plan.slug, period=period.label))
 
 
@@ -571,17 +569,14 @@ def respond(slug: str, label: str):
     def write(plan, period, key, body):  # noqa: ANN001, ANN202
         message = replies.respond(db.session, plan, period, key, body, user=current_user,
                                   result=comparison.compare(db.session, plan, period))
-        # The organisations that evaluated the item are told, with the same commit.
-        g.notices = reply_notices.response_recorded(db.session, plan, period, message)
+        # The organisations that evaluated the item are told, with the same commit (the
+        # mail worker sends it: the coordinator does not wait on the SMTP server).
+        reply_notices.response_recorded(db.session, plan, period, message)
         return message
 
-    response = _reply_action(slug, label, write, _(
+    return _reply_action(slug, label, write, _(
         "The government's response was recorded. The NGOs that evaluated this item can now "
         "read it and reply."))
-    notices = g.pop("notices", [])
-    if notices:
-        mailer.send_queued(db.session, notices)
-    return response
 
 
 @bp.route("/<slug>/<label>/replies/close", methods=["POST"])

@@ -50,10 +50,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
-from ..models import OutgoingEmail, utcnow
+from ..models import DigestItem, OutgoingEmail, User, utcnow
 
 #: How many queued messages a sender claims at a time.
 CLAIM_CHUNK = 100
@@ -105,6 +106,35 @@ def queue(session: Session, *, kind: str, to: str, template: str, lang: str,
                           message_id=make_msgid(domain=domain or None), status="queued")
     session.add(email)
     return email
+
+
+# --- per-event notices: one email each, or the user's daily digest -----------------------
+
+#: The notices a user who chose the daily digest receives in it instead of one email each,
+#: in the digest's order, with its headings. Never security mail (password reset, two-step
+#: changes, address changes), invitations or receipts: those always go at once.
+DIGEST_KINDS = {
+    "evaluation_awaiting_approval": _l("Evaluations awaiting your approval"),
+    "evaluation_returned": _l("Evaluations returned for changes"),
+    "evaluation_clarification": _l("Clarifications requested by the coordinator"),
+    "reply_response": _l("Responses of the government"),
+    "join_request_received": _l("Requests to join a plan"),
+}
+
+
+def notify(session: Session, user: User | None, *, kind: str, to: str, template: str,
+           lang: str, plan_id: int | None = None, **context: Any
+           ) -> OutgoingEmail | DigestItem:
+    """A per-event notice for `user` (who reads `to`): queued as an email, or kept for the
+    user's daily digest when they chose it (the mail worker sends it)."""
+    if user is None or not user.email_digest or kind not in DIGEST_KINDS:
+        return queue(session, kind=kind, to=to, template=template, lang=lang,
+                     plan_id=plan_id, **context)
+    subject, text, _html = render(template, lang, **context)
+    item = DigestItem(user_id=user.id, kind=kind, plan_id=plan_id, subject=subject,
+                      summary=text.split("\n\n", 1)[0].strip(), link=context.get("link"))
+    session.add(item)
+    return item
 
 
 # --- mail merge: one rendering per language for a whole batch ------------------------------

@@ -11,7 +11,8 @@ Reading
 name: a ZIP archive that openpyxl can open is read as XLSX, anything else must
 be readable text and is parsed as CSV.
 
-* The size is checked (``len(data)``) before anything is parsed.
+* The size, and for a workbook its content once unpacked, are checked by the import
+  kernel (``services.imports.check_upload``) before anything is parsed.
 * CSV text is decoded as UTF-16 when it starts with a UTF-16 byte-order mark
   (Excel's "Unicode text" export), otherwise as UTF-8 (with or without BOM),
   and, when that fails, as Windows-1256 (Arabic Windows, what Excel writes on
@@ -53,11 +54,7 @@ from typing import Any, Iterable, Literal, Sequence
 
 from flask_babel import gettext as _
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-
-#: How much bigger than ``max_bytes`` the uncompressed content of an XLSX file
-#: may be (protects against "zip bombs").
-XLSX_EXPANSION_LIMIT = 20
+from .imports import UploadRefused, check_upload
 
 #: Characters that make a spreadsheet program treat a cell as a formula (or
 #: that hide a formula behind whitespace).  Full-width variants are included
@@ -85,16 +82,10 @@ _ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-class TabularError(Exception):
-    """A problem with an uploaded file; ``message`` is translated and can be
-    shown to the user as it is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.message
+class TabularError(UploadRefused):
+    """A file that cannot be read as a table; ``message`` is translated and can be
+    shown to the user as it is. Size and archive refusals are the kernel's
+    ``UploadRefused``, which importers catch for both."""
 
 
 @dataclass
@@ -127,29 +118,6 @@ class Table:
 # --------------------------------------------------------------------------
 
 
-def _megabytes(n: int) -> str:
-    mb = n / (1024 * 1024)
-    if mb >= 10 or mb == int(mb):
-        return str(int(round(mb)))
-    return f"{mb:.1f}"
-
-
-def check_size(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    """Refuse empty data or data larger than ``max_bytes`` (only ``len`` is
-    looked at)."""
-    size = len(data)
-    if size > max_bytes:
-        raise TabularError(
-            _(
-                "This file is too large (%(size)s MB). The limit is %(limit)s MB.",
-                size=_megabytes(size),
-                limit=_megabytes(max_bytes),
-            )
-        )
-    if size == 0:
-        raise TabularError(_("This file is empty."))
-
-
 def is_xlsx(data: bytes) -> bool:
     """True when the data starts like a ZIP archive (XLSX files are ZIP)."""
     return data[:4] == _ZIP_MAGIC
@@ -177,16 +145,17 @@ def _what_table() -> str:
 def decode_text(
     data: bytes,
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     what: str | None = None,
 ) -> tuple[str, str]:
     """Decode uploaded text; return ``(text, encoding)``.
 
-    Newlines are normalised to ``\\n``.  Raises :class:`TabularError` for
-    empty, oversized or binary data.  ``what`` names the expected kind of
+    Newlines are normalised to ``\\n``.  Raises the import kernel's
+    ``UploadRefused`` for empty or oversized data, :class:`TabularError` for
+    binary data.  ``what`` names the expected kind of
     file in the error message.
     """
-    check_size(data, max_bytes)
+    check_upload(data, max_bytes)
     what = what or _what_table()
     for signature, kind in _BINARY_SIGNATURES:
         if data.startswith(signature):
@@ -261,10 +230,10 @@ def _single_byte(data: bytes) -> tuple[str, str]:
     return arabic, "cp1256"
 
 
-def read_xls(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Table:
+def read_xls(data: bytes, *, max_bytes: int | None = None) -> Table:
     """The first sheet of an old Excel workbook (.xls, as UPR Info's database exports it).
     Its files open only with xlrd's `ignore_workbook_corruption`."""
-    check_size(data, max_bytes)
+    check_upload(data, max_bytes)
     import xlrd  # only this format needs it
 
     try:
@@ -373,23 +342,16 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(data: bytes, max_bytes: int, sheet: str | None) -> Table:
+def _read_xlsx(data: bytes, sheet: str | None) -> Table:
+    """A workbook whose archive `check_upload` has passed."""
     not_a_table = _binary_message("zip", _what_table())
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            uncompressed = sum(info.file_size for info in archive.infolist())
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise TabularError(not_a_table) from None
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         raise TabularError(not_a_table)
-    if uncompressed > max_bytes * XLSX_EXPANSION_LIMIT:
-        raise TabularError(
-            _(
-                "This spreadsheet is too large once unpacked. The limit is %(limit)s MB.",
-                limit=_megabytes(max_bytes * XLSX_EXPANSION_LIMIT),
-            )
-        )
 
     import openpyxl  # local import: only needed for XLSX
 
@@ -445,18 +407,19 @@ def read_table(
     data: bytes,
     filename: str = "",
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     sheet: str | None = None,
 ) -> Table:
     """Read a CSV or XLSX upload into a :class:`Table`.
 
     ``filename`` is only informative (the content decides the type).
     ``sheet`` selects a worksheet by name (XLSX only; default the first one).
-    Raises :class:`TabularError` with a translated message.
+    Raises ``UploadRefused`` (size, archive) or :class:`TabularError` (not a
+    table), each with a translated message.
     """
-    check_size(data, max_bytes)
+    check_upload(data, max_bytes)
     if is_xlsx(data):
-        return _read_xlsx(data, max_bytes, sheet)
+        return _read_xlsx(data, sheet)
     text, encoding = decode_text(data, max_bytes=max_bytes)
     return table_from_text(text, encoding=encoding)
 
@@ -479,7 +442,7 @@ def read_text_lines(
     data: bytes,
     filename: str = "",
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
 ) -> list[str]:
     """Read a plain text upload into lines (same size, binary and encoding
     rules as CSV).

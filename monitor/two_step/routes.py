@@ -23,8 +23,8 @@ from ..extensions import db, limiter
 from ..forms import ActionForm
 from ..models import Organization, User
 from ..security import safe_next
-from ..services import two_factor
-from ..services.two_factor import TwoFactorError
+from ..services.accounts import two_factor
+from ..services.accounts.two_factor import TwoFactorError
 from .forms import CodeForm, DisableForm
 
 bp = Blueprint("two_step", __name__)

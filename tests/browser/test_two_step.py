@@ -11,7 +11,7 @@ import pytest
 from browser.browser_support import no_horizontal_overflow, shot
 from browser.test_journeys import sign_in, submit
 from monitor.extensions import db
-from monitor.services import two_factor
+from monitor.services.accounts import two_factor
 from support import PASSWORD
 
 TITLE = {"en": "Two-step sign-in", "ar": "تسجيل الدخول بخطوتين"}

@@ -1,17 +1,13 @@
 """Importing a catalogue into a plan: a preview of what each row would do (new, updated,
-unchanged, rejected, skipped), then applying it; and the uploads kept between the two.
-The web pages, the CLI and the demo seeding all go through `preview_import` /
-`apply_import`, so there is one import code path."""
+unchanged, rejected, skipped: the import kernel's report), then applying it. The web
+pages, the CLI and the demo seeding all go through `preview_import` / `apply_import`, so
+there is one import code path; the upload waits between the two in the kernel's staging
+(`services.imports`)."""
 from __future__ import annotations
 
-import json
 import os
-import re
-import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Plan, Recommendation, RecommendationFile
 from .. import audit
-from ..tabular import TabularError
+from ..imports import ImportReport, RowError, UploadRefused, check_size
 from . import matching, merging, recurrences
 from .keys import LANGS, compute_match_key, join_themes
 from .records import (
@@ -35,7 +31,6 @@ from .records import (
 )
 from .upr_formats import (
     RecommendationRow,
-    Rejection,
     match_text,
     normalise_state,
     normalise_text,
@@ -68,26 +63,22 @@ class ImportItem:
         return list(self.changes)
 
 
-@dataclass
-class ImportPreview:
-    """What an import would do, before anything is written."""
+@dataclass(kw_only=True)
+class ImportPreview(ImportReport):
+    """What an import would do, before anything is written: `new`, `updated` and
+    `unchanged` hold `ImportItem`s; `skipped` the UPR Info rows for other States under
+    review (`skipped_reason` sums them up); `warnings` text left over by line (report
+    text copied from a PDF), which does not block the import."""
 
     plan_id: int
     format: str
     filename: str = ""
-    new: list[ImportItem] = field(default_factory=list)
-    updated: list[ImportItem] = field(default_factory=list)
-    unchanged: list[ImportItem] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    skipped: int = 0
     skipped_reason: str = ""
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str = ""
     applied: bool = False
-    #: Text left over by line (report text copied from a PDF); does not block the import.
-    warnings: list[Rejection] = field(default_factory=list)
     #: Pieces of a row's recommendation that stay apart, and why (`merging.obstacle`).
-    refused_merges: list[Rejection] = field(default_factory=list)
+    refused_merges: list[RowError] = field(default_factory=list)
 
     @property
     def possible_matches(self) -> list[ImportItem]:
@@ -100,46 +91,8 @@ class ImportPreview:
         return sum(len(item.merged) for item in self.updated)
 
     @property
-    def ok(self) -> bool:
-        """No row is rejected (so the import may be applied)."""
-        return not self.rejected
-
-    @property
-    def rejected_rows(self) -> int:
-        return len({r.row_number for r in self.rejected})
-
-    @property
     def has_changes(self) -> bool:
         return bool(self.new or self.updated)
-
-    def counts(self) -> dict[str, int]:
-        return {"new": len(self.new), "updated": len(self.updated),
-                "unchanged": len(self.unchanged), "rejected": self.rejected_rows,
-                "skipped": self.skipped}
-
-
-def import_max_bytes() -> int:
-    megabytes = 20
-    if has_app_context():
-        megabytes = current_app.config.get("MONITOR_IMPORT_MAX_MB", 20)
-    return int(float(megabytes) * 1024 * 1024)
-
-
-def check_import_size(size: int) -> None:
-    """Refuse a file by its size alone, before reading or parsing it (same wording as
-    services.tabular)."""
-    limit = import_max_bytes()
-    if size > limit:
-        raise CatalogueError(_(
-            "This file is too large (%(size)s MB). The limit is %(limit)s MB.",
-            size=_megabytes(size), limit=_megabytes(limit)))
-    if size == 0:
-        raise CatalogueError(_("This file is empty."))
-
-
-def _megabytes(n: int) -> str:
-    mb = n / (1024 * 1024)
-    return str(int(round(mb))) if mb >= 10 or mb == int(mb) else f"{mb:.1f}"
 
 
 def _state_under_review() -> str:
@@ -161,19 +114,19 @@ class _FileIndex:
                 if title:
                     self.by_title.setdefault(title, []).append(rf)
 
-    def resolve(self, row: RecommendationRow) -> RecommendationFile | Rejection:
+    def resolve(self, row: RecommendationRow) -> RecommendationFile | RowError:
         found = self.by_title.get(normalise_text(row.file), [])
         n = row.row_number
         if not found:
-            return Rejection(n, "file", _(
+            return RowError(n, "file", _(
                 "Row %(row)d: there is no recommendation file titled “%(title)s” in this "
                 "plan. Create it first, or correct the title.", row=n, title=row.file))
         if len(found) > 1:
-            return Rejection(n, "file", _(
+            return RowError(n, "file", _(
                 "Row %(row)d: several recommendation files are titled “%(title)s”.",
                 row=n, title=row.file))
         if found[0].retired_at is not None:
-            return Rejection(n, "file", _(
+            return RowError(n, "file", _(
                 "Row %(row)d: the recommendation file “%(title)s” is retired.",
                 row=n, title=row.file))
         return found[0]
@@ -200,13 +153,13 @@ def _row_values(row: RecommendationRow, file_id: Any) -> dict[str, Any]:
     return values
 
 
-def _length_rejections(row: RecommendationRow, values: dict[str, Any]) -> list[Rejection]:
+def _length_rejections(row: RecommendationRow, values: dict[str, Any]) -> list[RowError]:
     out = []
     labels = field_labels()
     for name, limit in _MAX_LENGTHS.items():
         value = values.get(name)
         if value and len(value) > limit:
-            out.append(Rejection(row.row_number, name, _(
+            out.append(RowError(row.row_number, name, _(
                 "Row %(row)d: the %(field)s is longer than %(limit)d characters.",
                 row=row.row_number, field=labels[name], limit=limit)))
     return out
@@ -219,15 +172,14 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
     columns, too large) raise `CatalogueError`; row problems are in `.rejected`.
     `confirmed`: the rows (numbers; True: all) whose possible match the coordinator
     confirmed (see `matching`)."""
-    check_import_size(len(data))
     try:
-        parsed = parse_recommendations(data, filename, state_under_review=_state_under_review(),
-                                       max_bytes=import_max_bytes())
-    except TabularError as exc:
+        check_size(len(data))  # before anything reads it
+        parsed = parse_recommendations(data, filename, state_under_review=_state_under_review())
+    except UploadRefused as exc:
         raise CatalogueError(exc.message) from None
     preview = ImportPreview(
         plan_id=plan.id, format=parsed.format, filename=os.path.basename(filename or "")[:200],
-        rejected=list(parsed.rejected), skipped=parsed.skipped,
+        rejected=list(parsed.rejected), skipped=list(parsed.skipped),
         skipped_reason=parsed.skipped_reason, ignored_columns=list(parsed.ignored_columns),
         encoding=parsed.encoding, warnings=list(parsed.warnings),
     )
@@ -249,13 +201,13 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
         earlier = seen.get(key)
         if earlier is not None:
             if row.code and earlier[1]:
-                preview.rejected.append(Rejection(n, "code", _(
+                preview.rejected.append(RowError(n, "code", _(
                     "Row %(row)d: the code %(code)s has the same text and recommending State "
                     "as row %(first)d (code %(other)s): a code that clashes with another "
                     "recommendation's text.", row=n, code=row.code, first=earlier[0],
                     other=earlier[1])))
             else:
-                preview.rejected.append(Rejection(n, "text_en", _(
+                preview.rejected.append(RowError(n, "text_en", _(
                     "Row %(row)d: the same text and recommending State already appear in row "
                     "%(first)d.", row=n, first=earlier[0])))
             continue
@@ -264,7 +216,7 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
         file_id: Any = _KEEP
         if row.file:
             resolved = files.resolve(row)
-            if isinstance(resolved, Rejection):
+            if isinstance(resolved, RowError):
                 preview.rejected.append(resolved)
                 continue
             file_id = resolved.id
@@ -300,7 +252,7 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
                     # and the UN's wording replaces UPR Info's.
                     target = codeless[0]
                 elif coded:
-                    preview.rejected.append(Rejection(n, "code", _(
+                    preview.rejected.append(RowError(n, "code", _(
                         "Row %(row)d: the code %(code)s is new, but recommendation %(other)s "
                         "of this plan has the same text and recommending State: a code that "
                         "clashes with another recommendation's text.",
@@ -323,7 +275,7 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
                 preview.unchanged.append(ImportItem(row=row, recommendation_id=target.id,
                                                     code=target.code))
                 continue
-            preview.rejected.append(Rejection(n, "code", _(
+            preview.rejected.append(RowError(n, "code", _(
                 "Row %(row)d: another row of this file already matches the same "
                 "recommendation.", row=n)))
             continue
@@ -376,14 +328,14 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
         for piece in pieces:
             refused = merging.obstacle(session, piece, target, n, row.code)
             if refused:
-                preview.refused_merges.append(Rejection(n, "code", refused))
+                preview.refused_merges.append(RowError(n, "code", refused))
             else:
                 claimed.add(piece.id)
                 item.merged.append(piece.id)
                 item.merged_texts.append(piece.text_en or "")
         (preview.updated if changes or item.merged else preview.unchanged).append(item)
 
-    preview.rejected.sort(key=lambda r: r.row_number)
+    preview.rejected.sort(key=lambda r: r.row)
     return preview
 
 
@@ -409,7 +361,7 @@ def _arabic_edition_row(preview: ImportPreview, index: matching.Index,
     n = row.row_number
     target = index.code(row) if row.code else None
     if target is None or target.id in claimed:
-        preview.rejected.append(Rejection(n, "code", _(
+        preview.rejected.append(RowError(n, "code", _(
             "Row %(row)d: no recommendation of this plan has the code %(code)s.",
             row=n, code=row.code or "-")))
         return
@@ -460,74 +412,3 @@ def apply_import(session: Session, plan: Plan, preview: ImportPreview, *,
     recurrences.link_recurrences(session, plan, actor_id=actor_id)
     preview.applied = True
     return preview
-
-
-# --- uploads kept between preview and apply -----------------------------------------------
-
-STAGED_ID_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-STAGED_MAX_AGE = 3600
-
-
-def stage_upload(directory: str | os.PathLike, data: bytes, filename: str, *, plan_id: int,
-                 user_id: int | None) -> str:
-    """Keep an uploaded file until it is applied (or an hour passes); returns its id."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    purge_staged(folder)
-    token = secrets.token_urlsafe(32)
-    (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps({
-        "filename": os.path.basename(filename or "")[:200], "plan_id": plan_id,
-        "user_id": user_id, "at": time.time()}))
-    return token
-
-
-def load_staged(directory: str | os.PathLike, token: str | None, *, plan_id: int,
-                user_id: int | None) -> tuple[bytes, str]:
-    """The bytes and file name of a staged upload; refuses unknown, foreign or expired ids
-    (never a path from the form: the id must match STAGED_ID_RE)."""
-    gone = CatalogueError(_(
-        "This upload is no longer available (uploads are kept for one hour). Please upload "
-        "the file again."))
-    if not token or not STAGED_ID_RE.match(token):
-        raise gone
-    folder = Path(directory)
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text())
-        data = (folder / f"{token}.bin").read_bytes()
-    except (OSError, ValueError):
-        raise gone from None
-    if meta.get("plan_id") != plan_id or meta.get("user_id") != user_id:
-        raise gone
-    if time.time() - float(meta.get("at", 0)) > STAGED_MAX_AGE:
-        discard_staged(folder, token)
-        raise gone
-    return data, meta.get("filename", "")
-
-
-def discard_staged(directory: str | os.PathLike, token: str | None) -> None:
-    if not token or not STAGED_ID_RE.match(token):
-        return
-    for suffix in (".bin", ".json"):
-        try:
-            (Path(directory) / f"{token}{suffix}").unlink()
-        except FileNotFoundError:
-            pass
-
-
-def purge_staged(directory: str | os.PathLike, max_age: int = STAGED_MAX_AGE) -> int:
-    """Delete staged uploads older than `max_age` seconds; returns how many."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        return 0
-    removed = 0
-    limit = time.time() - max_age
-    for path in folder.iterdir():
-        if path.suffix in (".bin", ".json") and STAGED_ID_RE.match(path.stem):
-            try:
-                if path.stat().st_mtime < limit:
-                    path.unlink()
-                    removed += path.suffix == ".bin"
-            except FileNotFoundError:
-                pass
-    return removed

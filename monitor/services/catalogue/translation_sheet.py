@@ -2,7 +2,7 @@
 working offline, and reading their Arabic and Sorani texts back."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from ...models import Plan, Recommendation
 from .. import audit
-from ..tabular import TabularError, read_table, starts_like_formula, write_xlsx
-from .importing import check_import_size, import_max_bytes
+from ..imports import ImportReport, RowError, UploadRefused
+from ..tabular import read_table, starts_like_formula, write_xlsx
 from .queries import filter_recommendations
 from .records import CatalogueError
-from .upr_formats import Rejection
 
 TRANSLATION_HEADER = ["code", "English", "Arabic", "Sorani", "id"]
 _TRANSLATION_COLUMNS = {
@@ -40,15 +39,11 @@ def translation_sheet(session: Session, plan: Plan, *, missing_only: bool = Fals
 
 
 @dataclass
-class TranslationImport:
-    changed: list[tuple[int, list[str]]] = field(default_factory=list)
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    applied: bool = False
+class TranslationImport(ImportReport):
+    """The kernel's report: `updated` holds (recommendation id, fields changed),
+    `unchanged` the ids of recommendations whose texts are already those."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.rejected
+    applied: bool = False
 
 
 def _unneutralise(value: str) -> str:
@@ -62,10 +57,9 @@ def import_translations(session: Session, plan: Plan, data: bytes, filename: str
                         actor_id: int | None = None) -> TranslationImport:
     """Read a translation sheet back: only Arabic and Sorani texts change (an empty cell
     keeps the text). Nothing is written when any row is rejected."""
-    check_import_size(len(data))
     try:
-        table = read_table(data, filename, max_bytes=import_max_bytes())
-    except TabularError as exc:
+        table = read_table(data, filename)
+    except UploadRefused as exc:
         raise CatalogueError(exc.message) from None
     positions: dict[str, int] = {}
     for index, name in enumerate(table.header):
@@ -97,23 +91,23 @@ def import_translations(session: Session, plan: Plan, data: bytes, filename: str
         if ref:
             rec = by_id.get(int(ref)) if ref.isdigit() else None
             if rec is None:
-                result.rejected.append(Rejection(number, "id", _(
+                result.rejected.append(RowError(number, "id", _(
                     "Row %(row)d: %(value)s is not a recommendation of this plan.",
                     row=number, value=ref)))
                 continue
         elif code:
             rec = by_code.get(code)
             if rec is None:
-                result.rejected.append(Rejection(number, "code", _(
+                result.rejected.append(RowError(number, "code", _(
                     "Row %(row)d: no recommendation of this plan has the code %(code)s.",
                     row=number, code=code)))
                 continue
         else:
-            result.rejected.append(Rejection(number, "code", _(
+            result.rejected.append(RowError(number, "code", _(
                 "Row %(row)d: the code is empty.", row=number)))
             continue
         if rec.id in seen:
-            result.rejected.append(Rejection(number, "code", _(
+            result.rejected.append(RowError(number, "code", _(
                 "Row %(row)d: this recommendation already appears in row %(first)d.",
                 row=number, first=seen[rec.id])))
             continue
@@ -126,7 +120,7 @@ def import_translations(session: Session, plan: Plan, data: bytes, filename: str
         if updates:
             planned.append((rec, updates))
         else:
-            result.unchanged += 1
+            result.unchanged.append(rec.id)
 
     if result.rejected:
         return result
@@ -136,7 +130,7 @@ def import_translations(session: Session, plan: Plan, data: bytes, filename: str
             setattr(rec, name, value)
         audit.record(session, "recommendation.translated", rec, actor_id=actor_id,
                      before=before, after=updates)
-        result.changed.append((rec.id, list(updates)))
+        result.updated.append((rec.id, list(updates)))
     session.flush()
     result.applied = True
     return result

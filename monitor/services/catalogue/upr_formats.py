@@ -11,7 +11,7 @@ by their content (never by the file name); each format is a module of
 4. **The UN report's text copied from its PDF**: ``formats.pdf_text``.
 5. **OHCHR's thematic list / matrix** (.docx): ``formats.ohchr_matrix``.
 
-Validation (each problem is a :class:`Rejection` and the row is left out):
+Validation (each problem is a ``RowError`` and the row is left out):
 empty text, empty recommending State, unknown response value, missing code
 (template), code not shaped like ``digits.digits(.digits)``, code repeated
 in the same file (the later row is rejected and the message names the first
@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from ..imports import check_upload
 from ..tabular import (
-    DEFAULT_MAX_BYTES,
     Table,
     TabularError,
-    check_size,
     decode_text,
     is_xls,
     is_xlsx,
@@ -42,7 +41,6 @@ from .formats.common import (
     STATE_ALIASES,
     ParsedCatalogue,
     RecommendationRow,
-    Rejection,
     Response,
     match_key,
     match_text,
@@ -76,7 +74,7 @@ from .formats.upr_info import (
 __all__ = [
     "CODE_RE", "NUMBERED_LINE_RE", "STATE_ALIASES", "TEMPLATE_EXAMPLE", "TEMPLATE_HEADER",
     "TEMPLATE_REQUIRED", "UPR_INFO_HEADER", "ParsedCatalogue", "RecommendationRow",
-    "Rejection", "Response", "is_numbered_list", "match_key", "match_text",
+    "Response", "is_numbered_list", "match_key", "match_text",
     "normalise_state", "normalise_text", "parse_recommendations", "split_state",
     "template_csv", "template_xlsx",
 ]
@@ -123,12 +121,12 @@ def parse_recommendations(
     filename: str = "",
     *,
     state_under_review: str = "Iraq",
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
 ) -> ParsedCatalogue:
     """Recognise and parse a catalogue of recommendations (see the module
-    docstring).  Raises :class:`TabularError` when the file cannot be read or
-    its format is not recognised."""
-    check_size(data, max_bytes)
+    docstring).  Raises the import kernel's ``UploadRefused`` (``TabularError`` among
+    them) when the file is too large, cannot be read or its format is not recognised."""
+    check_upload(data, max_bytes)
     if is_docx(data):
         return parse_docx_matrix(data)
     if is_xls(data):

@@ -3,7 +3,7 @@ random name, served only as a download to those allowed to see them.
 
 Accepted: PDF, JPEG, PNG, DOCX, XLSX (by their first bytes; DOCX and XLSX are ZIP
 archives whose entries are listed, never extracted, so that a zip bomb is refused from
-its directory). Everything else (HTML, SVG, executables, macro-enabled Office files...) is
+its directory by the import kernel's `check_archive`). Everything else (HTML, SVG, executables, macro-enabled Office files...) is
 refused whatever its name. The name the user gave is kept for display (Arabic included),
 cleaned of path parts and of invisible direction and control characters.
 """
@@ -33,11 +33,10 @@ from ...models import (
     User,
 )
 from .. import audit
+from ..imports import UploadRefused, check_archive
 
-#: Limits on what a DOCX/XLSX may expand to (checked on the ZIP directory, not extracted).
+#: What a DOCX/XLSX may expand to (checked on the ZIP directory, not extracted).
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-MAX_RATIO = 200  # real XML compresses 10-30 times; a bomb, hundreds of times
-MAX_MEMBERS = 2000
 DEFAULT_QUESTION = "evidence_files"
 
 
@@ -99,20 +98,12 @@ def sniff(data: bytes) -> FileKind:
 def _office_kind(data: bytes) -> FileKind:
     not_office = _("This archive is not a Word or Excel document.")
     try:
+        check_archive(data, unpacked=MAX_UNCOMPRESSED_BYTES)
+    except UploadRefused as exc:
+        raise AttachmentError(exc.message) from None
+    try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_MEMBERS:
-                raise _refuse(not_office)
-            total = 0
-            for info in members:
-                total += info.file_size
-                ratio = info.file_size / max(info.compress_size, 1)
-                if total > MAX_UNCOMPRESSED_BYTES or (info.file_size > 1024 * 1024
-                                                      and ratio > MAX_RATIO):
-                    raise AttachmentError(_(
-                        "This document would take far more space once opened than its "
-                        "size suggests (a “zip bomb”), so it was refused."))
-            names = {info.filename for info in members}
+            names = {info.filename for info in archive.infolist()}
             if "[Content_Types].xml" not in names:
                 raise _refuse(not_office)
             # Macros are not evidence, and a danger to whoever opens the file.

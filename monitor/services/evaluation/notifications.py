@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ...links import external_url
-from ...models import Evaluation, OutgoingEmail, User
+from ...models import DigestItem, Evaluation, OutgoingEmail, User
 from .. import mailer
 
 
@@ -21,7 +21,9 @@ def link(evaluation: Evaluation, *, review: bool = False) -> str:
 
 def notify(session: Session, evaluation: Evaluation, recipients: list[User], *, kind: str,
            template: str, actor: User, comment: str | None = None,
-           **context: Any) -> list[OutgoingEmail]:
+           **context: Any) -> list[OutgoingEmail | DigestItem]:
+    """One notice per active person (not the one who acted), by email or in their daily
+    digest (`mailer.notify`)."""
     emails = []
     seen = set()
     org = evaluation.organization
@@ -29,8 +31,8 @@ def notify(session: Session, evaluation: Evaluation, recipients: list[User], *, 
         if person is None or not person.active or person.email in seen or person.id == actor.id:
             continue
         seen.add(person.email)
-        emails.append(mailer.queue(
-            session, kind=kind, to=person.email, template=template,
+        emails.append(mailer.notify(
+            session, person, kind=kind, to=person.email, template=template,
             lang=person.language or org.preferred_language, plan_id=evaluation.period.plan_id,
             evaluation=evaluation, recommendation=evaluation.recommendation,
             period=evaluation.period, plan=evaluation.period.plan, comment=comment,
@@ -45,7 +47,7 @@ def org_users(session: Session, organization_id: int, role: str) -> list[User]:
 
 
 def awaiting_approval(session: Session, evaluation: Evaluation, *,
-                      actor: User) -> list[OutgoingEmail]:
+                      actor: User) -> list[OutgoingEmail | DigestItem]:
     """One email per active administrator of the organisation (not the sender)."""
     return notify(session, evaluation, org_users(session, evaluation.organization_id, "ngo_admin"),
                   kind="evaluation_awaiting_approval", template="evaluation_awaiting_approval",

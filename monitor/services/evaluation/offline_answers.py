@@ -2,11 +2,10 @@
 a spreadsheet to fill without a connection and import back (the same checks as the form)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,8 @@ from ...models import (
     utcnow,
 )
 from .. import audit
-from ..tabular import TabularError, read_table, write_csv, write_xlsx
+from ..imports import ImportReport, RowError, UploadRefused
+from ..tabular import read_table, write_csv, write_xlsx
 from .lifecycle import (
     EDITABLE_STATES,
     STATE_LABELS,
@@ -83,23 +83,13 @@ def export_answers(session: Session, *, organization: Organization, period: Repo
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
+class AnswersImport(ImportReport):
+    """The kernel's report: `new` and `updated` hold the recommendation codes whose
+    evaluations were started or replaced; `rows` counts the rows read, `submitted` the
+    evaluations submitted."""
 
-
-@dataclass
-class AnswersImport:
     rows: int = 0
-    created: int = 0
-    updated: int = 0
     submitted: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def import_answers(session: Session, *, organization: Organization, period: ReportingPeriod,
@@ -116,29 +106,28 @@ def import_answers(session: Session, *, organization: Organization, period: Repo
         try:
             check_open(period)
         except EvaluationError as exc:
-            report.errors.append(RowError(0, "", exc.message))
+            report.rejected.append(RowError(0, "", exc.message))
             return report
-    max_mb = int(current_app.config.get("MONITOR_IMPORT_MAX_MB", 20))
     try:
-        table = read_table(data, filename, max_bytes=max_mb * 1024 * 1024)
-    except TabularError as exc:
-        report.errors.append(RowError(0, "", exc.message))
+        table = read_table(data, filename)
+    except UploadRefused as exc:
+        report.rejected.append(RowError(0, "", exc.message))
         return report
     definition = current_definition(session, period.plan)
     questions = {q["name"]: q for q in answer_columns(definition)}
     header = [h.strip() for h in table.header]
     if CODE_COLUMN not in header:
-        report.errors.append(RowError(table.header_row, CODE_COLUMN, _(
+        report.rejected.append(RowError(table.header_row, CODE_COLUMN, _(
             "The first row has no “%(column)s” column (the recommendation's code).",
             column=CODE_COLUMN)))
     for name in header:
         if name and name != CODE_COLUMN and name not in questions:
-            report.errors.append(RowError(table.header_row, name, _(
+            report.rejected.append(RowError(table.header_row, name, _(
                 "“%(column)s” is not a question of this plan's questionnaire.", column=name)))
     if len(set(header)) != len(header):
-        report.errors.append(RowError(table.header_row, "", _(
+        report.rejected.append(RowError(table.header_row, "", _(
             "A column name appears twice in the first row.")))
-    if report.errors:
+    if report.rejected:
         return report
 
     by_code = {rec.code: rec for rec in _monitored_recommendations(
@@ -154,11 +143,11 @@ def import_answers(session: Session, *, organization: Organization, period: Repo
         report.rows += 1
         code = (record.get(CODE_COLUMN) or "").strip()
         if not code:
-            report.errors.append(RowError(number, CODE_COLUMN, _(
+            report.rejected.append(RowError(number, CODE_COLUMN, _(
                 "Row %(row)d has no recommendation code.", row=number)))
             continue
         if code in seen:
-            report.errors.append(RowError(number, CODE_COLUMN, _(
+            report.rejected.append(RowError(number, CODE_COLUMN, _(
                 "Row %(row)d: recommendation %(code)s already appears in row %(first)d.",
                 row=number, code=code, first=seen[code])))
             continue
@@ -170,7 +159,7 @@ def import_answers(session: Session, *, organization: Organization, period: Repo
                        if code in all_codes else
                        _("Row %(row)d: there is no recommendation %(code)s in this plan.",
                          row=number, code=code))
-            report.errors.append(RowError(number, CODE_COLUMN, message))
+            report.rejected.append(RowError(number, CODE_COLUMN, message))
             continue
         raw = {name: value for name, value in record.items() if name in questions}
         if not any((value or "").strip() for value in raw.values()):
@@ -178,17 +167,17 @@ def import_answers(session: Session, *, organization: Organization, period: Repo
         clean, errors = validate_answers(definition, raw, submitting=submit or historical,
                                          today=on, lang=lang)
         for name, message in errors.items():
-            report.errors.append(RowError(number, name, _(
+            report.rejected.append(RowError(number, name, _(
                 "Row %(row)d: %(message)s", row=number, message=message)))
         evaluation = existing.get(rec.id)
         if evaluation is not None and not historical and evaluation.state not in EDITABLE_STATES:
-            report.errors.append(RowError(number, CODE_COLUMN, _(
+            report.rejected.append(RowError(number, CODE_COLUMN, _(
                 "Row %(row)d: the evaluation of %(code)s is %(state)s and cannot be "
                 "replaced by an import.", row=number, code=code,
                 state=STATE_LABELS[evaluation.state])))
         if not errors:
             planned.append((rec, clean))
-    if report.errors:
+    if report.rejected:
         return report
 
     now = utcnow()
@@ -198,20 +187,19 @@ def import_answers(session: Session, *, organization: Organization, period: Repo
             record_submitted(session, organization=organization, recommendation=rec,
                              period=period, answers=clean, user=user)
             report.submitted += 1
-            report.created += evaluation is None
-            report.updated += evaluation is not None
+            (report.new if evaluation is None else report.updated).append(rec.code)
             continue
         if evaluation is None:
             evaluation = start(session, organization_id=organization.id, recommendation=rec,
                                period=period, user=user, answers=clean)
-            report.created += 1
+            report.new.append(rec.code)
         else:
             if not _write(session, evaluation, evaluation.version,
                           {"answers": clean, "updated_at": now,
                            "updated_by_id": user.id if user else None},
                           states=EDITABLE_STATES):
                 raise _refusal(session, evaluation, evaluation.version, user)
-            report.updated += 1
+            report.updated.append(rec.code)
         if submit:
             late = period.deadline is not None and now > period.deadline
             _submit(session, evaluation, current_questionnaire_id(session, period.plan), clean,
@@ -219,7 +207,7 @@ def import_answers(session: Session, *, organization: Organization, period: Repo
             report.submitted += 1
     audit.record(session, "evaluations.imported", None, actor_id=user.id if user else None,
                  organization_id=organization.id, plan_id=period.plan_id,
-                 after={"period_id": period.id, "rows": report.rows, "created": report.created,
-                        "updated": report.updated, "submitted": report.submitted,
+                 after={"period_id": period.id, "rows": report.rows, "created": len(report.new),
+                        "updated": len(report.updated), "submitted": report.submitted,
                         "mode": "historical" if historical else "submit" if submit else "draft"})
     return report

@@ -170,10 +170,10 @@ def import_questionnaire(session: Session, plan: Plan, data: bytes, *,
                          user: User | None = None) -> QuestionnaireImport:
     """Append the supported questions of an XLSForm to the plan's current questionnaire,
     as a new version. Unsupported rows are in ``result.skipped``; a file with fatal
-    errors (``result.errors``) changes nothing."""
+    errors (``result.rejected``) changes nothing."""
     current = peek(session, plan)
     result = import_xlsform(data, base=current.definition)
-    if not result.ok or not result.imported:
+    if not result.ok or not result.new:
         return QuestionnaireImport(result, None)
     if current.id is None:  # keep version 1 (the default) in the history
         current = current_questionnaire(session, plan)
@@ -184,7 +184,7 @@ def import_questionnaire(session: Session, plan: Plan, data: bytes, *,
     session.info.pop(_CACHE_KEY, None)
     audit.record(session, "questionnaire.imported", new, actor_id=user.id if user else None,
                  plan_id=plan.id, before={"version": current.version},
-                 after={"version": new.version, "imported": result.imported,
+                 after={"version": new.version, "imported": result.new,
                         "skipped": len(result.skipped)})
     return QuestionnaireImport(result, new)
 

@@ -1,7 +1,8 @@
 """XLSForm import and export of the evaluation questionnaire (see the XLSForm section of
 ``services.evaluation.questionnaire``'s docstring for what is read and how).
 
-Pure Python: no Flask app, no database.
+Pure Python: no database, no request; the size limit and the archive check are the import
+kernel's (`services.imports`), which reads `MONITOR_IMPORT_MAX_MB` when an app is there.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from ..imports import ImportReport, RowError, UploadRefused, check_upload
 from .questionnaire import (
     LANGUAGES,
     SELECT_TYPES,
@@ -33,9 +35,6 @@ from .xlsform_export import export_xlsform
 from .xlsform_rules import both, parse_constraint, parse_relevant
 
 # Limits on uploaded XLSForms (module globals, read at call time).
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
-MAX_ZIP_MEMBERS = 500
 MAX_COLUMNS = 200
 MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
 MAX_SCANNED_ROWS = 1_048_576  # rows looked at, empty ones included (Excel's own limit)
@@ -47,40 +46,16 @@ _MAX_NAME_LENGTH = 100
 # --- XLSForm import -------------------------------------------------------------------
 
 
-@dataclass
-class SkippedRow:
-    """A survey row that was not imported."""
+@dataclass(kw_only=True)
+class ImportResult(ImportReport):
+    """The kernel's report: `new` holds the names of the questions imported; `skipped`
+    the survey rows not imported (`field` the name, `value` the type); `warnings` what
+    was imported only in part (a question without its constraint); `rejected` the
+    problems that stop the whole import (row 0), and then ``definition`` is the base."""
 
-    row_number: int
-    type: str
-    name: str
-    reason: str
-
-
-@dataclass
-class RowWarning:
-    """Something imported only in part (e.g. a question without its constraint)."""
-
-    row_number: int
-    name: str
-    reason: str
-    sheet: str = "survey"
-
-
-@dataclass
-class ImportResult:
     definition: dict[str, Any]
-    imported: list[str] = field(default_factory=list)
-    skipped: list[SkippedRow] = field(default_factory=list)
-    warnings: list[RowWarning] = field(default_factory=list)
-    #: Fatal problems; when not empty nothing was imported and ``definition`` is the base.
-    errors: list[str] = field(default_factory=list)
     #: Languages of columns that were not imported (reported once).
     ignored_languages: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 _LANGUAGE_NAMES = {
@@ -218,11 +193,10 @@ def _open_workbook(data: Any):  # noqa: ANN202
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise _FatalImport(_("The file could not be read."))
     data = bytes(data)
-    if not data:
-        raise _FatalImport(_("The file is empty."))
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _FatalImport(_("The file is too large. The limit is %(limit)s MB.",
-                             limit=MAX_UPLOAD_BYTES // (1024 * 1024)))
+    try:
+        check_upload(data)
+    except UploadRefused as exc:
+        raise _FatalImport(exc.message) from None
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise _FatalImport(_("This is an old Excel file (.xls). Please open it in Excel or "
                              "LibreOffice, save it as .xlsx and try again."))
@@ -230,16 +204,11 @@ def _open_workbook(data: Any):  # noqa: ANN202
                  "saved as .xlsx.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
+            names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _FatalImport(not_xlsx) from None
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise _FatalImport(not_xlsx)
-    if (len(members) > MAX_ZIP_MEMBERS
-            or sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES):
-        raise _FatalImport(_("The workbook is too large to import. Please remove unused "
-                             "sheets, pictures and empty formatted rows, then try again."))
     import openpyxl
 
     try:
@@ -344,7 +313,7 @@ def _read_choices(workbook, result: ImportResult) -> dict[str, list[dict]]:  # n
     columns = _parse_header(header)
     list_col, name_col = columns.plain.get("list_name"), columns.plain.get("name")
     if list_col is None or name_col is None:
-        result.warnings.append(RowWarning(1, "", _(
+        result.warnings.append(RowError(1, "", _(
             "The choices sheet has no “list_name” or “name” column, so its choice lists "
             "could not be read."), sheet=title))
         return {}
@@ -356,13 +325,13 @@ def _read_choices(workbook, result: ImportResult) -> dict[str, list[dict]]:  # n
         if not list_name:
             continue
         if not name:
-            result.warnings.append(RowWarning(number, "", _(
+            result.warnings.append(RowError(number, "", _(
                 "This choice has no name and was left out of the list “%(list)s”.",
                 list=list_name), sheet=title))
             continue
         entries = lists.setdefault(list_name, [])
         if any(c["name"] == name for c in entries):
-            result.warnings.append(RowWarning(number, name, _(
+            result.warnings.append(RowError(number, name, _(
                 "The choice “%(name)s” appears twice in the list “%(list)s”; the second "
                 "one was left out.", name=name, list=list_name), sheet=title))
             continue
@@ -376,8 +345,8 @@ def _warn_languages(columns: _Columns, result: ImportResult, sheet: str) -> None
     if not new:
         return
     result.ignored_languages.extend(new)
-    result.warnings = [w for w in result.warnings if not w.name == "\x00languages"]
-    result.warnings.insert(0, RowWarning(1, "\x00languages", _(
+    result.warnings = [w for w in result.warnings if w.field != "\x00languages"]
+    result.warnings.insert(0, RowError(1, "\x00languages", _(
         "Texts in %(languages)s were not imported. monitor uses Arabic, Kurdish "
         "(Sorani) and English.", languages=", ".join(result.ignored_languages)),
         sheet=sheet))
@@ -386,7 +355,7 @@ def _warn_languages(columns: _Columns, result: ImportResult, sheet: str) -> None
 def import_xlsform(data: bytes, *, base: dict | None = None) -> ImportResult:
     """Import an XLSForm (.xlsx) onto ``base`` (default: the default questionnaire).
 
-    Never raises for a bad file: fatal problems are in ``errors`` and leave the base
+    Never raises for a bad file: fatal problems are in ``rejected`` and leave the base
     unchanged. See the module docstring for what is supported."""
     definition = copy.deepcopy(base if base is not None else default_questionnaire())
     definition.setdefault("questions", [])
@@ -395,21 +364,21 @@ def import_xlsform(data: bytes, *, base: dict | None = None) -> ImportResult:
     try:
         workbook = _open_workbook(data)
     except _FatalImport as exc:
-        result.errors.append(str(exc))
+        result.rejected.append(RowError(0, "", str(exc)))
         return result
     try:
         new_questions, new_groups = _import_survey(workbook, definition, result)
     except _FatalImport as exc:
-        result.errors.append(str(exc))
+        result.rejected.append(RowError(0, "", str(exc)))
         new_questions, new_groups = [], []
     except Exception:  # noqa: BLE001 - a malformed sheet can fail deep in the XML parser
-        result.errors.append(_("The file could not be read. Please check that it is an "
-                               "XLSForm saved as .xlsx."))
+        result.rejected.append(RowError(0, "", _("The file could not be read. Please check "
+                                                 "that it is an XLSForm saved as .xlsx.")))
         new_questions, new_groups = [], []
     finally:
         workbook.close()
-    if result.errors:
-        result.imported, result.skipped, result.warnings = [], [], []
+    if result.rejected:
+        result.new, result.skipped, result.warnings = [], [], []
         result.definition = copy.deepcopy(base if base is not None
                                           else default_questionnaire())
         result.definition.setdefault("questions", [])
@@ -417,10 +386,10 @@ def import_xlsform(data: bytes, *, base: dict | None = None) -> ImportResult:
         return result
     definition["questions"].extend(new_questions)
     definition["groups"].extend(new_groups)
-    result.imported = [q["name"] for q in new_questions]
+    result.new = [q["name"] for q in new_questions]
     for warning in result.warnings:
-        if warning.name == "\x00languages":
-            warning.name = ""
+        if warning.field == "\x00languages":
+            warning.field = ""
     return result
 
 
@@ -447,10 +416,10 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
     repeat_depth = 0
 
     def skip(number: int, type_text: str, name: str, reason: str) -> None:
-        result.skipped.append(SkippedRow(number, type_text, name, reason))
+        result.skipped.append(RowError(number, name, reason, value=type_text))
 
     def warn(number: int, name: str, reason: str) -> None:
-        result.warnings.append(RowWarning(number, name, reason, sheet=title))
+        result.warnings.append(RowError(number, name, reason, sheet=title))
 
     for number, row in rows:
         type_text = re.sub(r"\s+", " ", _cell_text(_cell(row, columns.plain["type"])))
@@ -625,4 +594,4 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
     return new_questions, new_groups
 
 
-__all__ = ["ImportResult", "RowWarning", "SkippedRow", "export_xlsform", "import_xlsform"]
+__all__ = ["ImportResult", "export_xlsform", "import_xlsform"]

@@ -32,14 +32,12 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import audit, mailer
+from .. import accounts, audit, mailer
 from ..accounts import hash_password
 from ..catalogue.records import active_files, file_counts
 from .invitations import (
     InvitationError,
-    add_account,
-    check_new_password,
-    check_person_name,
+    check_account_fields,
     claim_once,
     is_registered,
 )
@@ -270,8 +268,7 @@ def _invalid() -> str:
 
 def register_evaluator(session: Session, invitation: EvaluatorInvitation, *, name: str,
                        password: str, confirm: str, language: str | None = None) -> User:
-    clean_name = check_person_name(name)
-    check_new_password(password, confirm, invitation.email)
+    clean_name = check_account_fields(name, password, confirm, invitation.email)
     password_hash = hash_password(password)
     email, organization_id = invitation.email, invitation.organization_id
     if not claim_once(session, sa.update(EvaluatorInvitation).where(
@@ -282,11 +279,13 @@ def register_evaluator(session: Session, invitation: EvaluatorInvitation, *, nam
         session.rollback()
         raise EnrolmentError(_("This invitation link has already been used. Please sign in."),
                              409)
-    user = add_account(
-        session, email=email, name=clean_name, password_hash=password_hash, role="evaluator",
-        organization_id=organization_id, language=language,
-        taken=EnrolmentError(_("An account with this email already exists. Please sign in."),
-                             409))
+    try:
+        user = accounts.add_account(
+            session, email=email, name=clean_name, password_hash=password_hash,
+            role="evaluator", organization_id=organization_id, language=language)
+    except accounts.AccountTaken:
+        raise EnrolmentError(_("An account with this email already exists. Please sign in."),
+                             409) from None
     audit.record(session, "evaluator.joined", user, actor_id=user.id,
                  organization_id=organization_id, after={"email": email})
     return user

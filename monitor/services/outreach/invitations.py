@@ -51,10 +51,9 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import audit, mailer
-from ..accounts import AccountError, authenticate, check_password_rules, hash_password
+from .. import accounts, audit, mailer
+from ..accounts import authenticate, hash_password
 from ..catalogue.records import active_files, file_counts
-from .organizations import clean_text
 
 #: At most this many messages per web request, within this many seconds.
 WEB_BATCH = 50
@@ -423,26 +422,15 @@ def _claim(session: Session, invitation: Invitation, to_status: str, from_status
         synchronize_session=False))
 
 
-def check_person_name(name: str) -> str:
-    value, error = clean_text(name, "name", required=True)
-    if error or value is None:
-        raise InvitationError(_("Please correct the fields marked below."), 422,
-                              [("name", error or _("This field is required."))])
-    if len(value) > 200:
-        raise InvitationError(_("Please correct the fields marked below."), 422,
-                              [("name", _("At most %(n)d characters.", n=200))])
-    return value
-
-
-def check_new_password(password: str, confirm: str, email: str) -> None:
+def check_account_fields(name: str, password: str, confirm: str, email: str) -> str:
+    """The new account's name (cleaned) and password by the account rules, refused as a
+    form's fields."""
     try:
-        check_password_rules(password or "", email=email)
-    except AccountError as exc:
-        raise InvitationError(_("Please correct the fields marked below."), 422,
-                              [("password", str(exc))]) from None
-    if password != confirm:
-        raise InvitationError(_("Please correct the fields marked below."), 422,
-                              [("confirm", _("The two passwords are not the same."))])
+        clean_name = accounts.check_person_name(name)
+        accounts.check_new_password(password, confirm, email)
+    except accounts.AccountError as exc:
+        raise InvitationError(str(exc), 422, exc.fields) from None
+    return clean_name
 
 
 def is_registered(session: Session, organization_id: int, plan_id: int) -> bool:
@@ -456,19 +444,6 @@ def organization_has_account(session: Session, organization: Organization) -> bo
         User.organization_id == organization.id)) or 0) > 0
 
 
-def add_account(session: Session, *, taken: InvitationError, **fields: Any) -> User:
-    """Add a new account. Its email is unique: when another request (a second tab) made the
-    same account first, nothing is kept and `taken` is raised."""
-    user = User(**fields)
-    session.add(user)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:
-        session.rollback()
-        raise taken from None
-    return user
-
-
 def register(session: Session, invitation: Invitation, *, name: str, password: str,
              confirm: str, language: str | None = None) -> User:
     """Create the organisation's administrator (the invited email) and enrol it in the
@@ -479,19 +454,20 @@ def register(session: Session, invitation: Invitation, *, name: str, password: s
     if organization_has_account(session, organization):
         raise InvitationError(_("Your organisation already has an account. Please sign in "
                                 "below to add this plan to it."), 409)
-    clean_name = check_person_name(name)
-    check_new_password(password, confirm, organization.email)
+    clean_name = check_account_fields(name, password, confirm, organization.email)
     password_hash = hash_password(password)
     organization_id, email, before_status = organization.id, organization.email, invitation.status
     if not _claim(session, invitation, "registered", ("pending", "declined"),
                   decline_reason=None):
         session.rollback()
         raise InvitationError(used_message(), 409)
-    user = add_account(
-        session, email=email, name=clean_name, password_hash=password_hash, role="ngo_admin",
-        organization_id=organization_id, language=language,
-        taken=InvitationError(_("An account with this email already exists. Please sign in, "
-                                "or ask the coordinator for help."), 409))
+    try:
+        user = accounts.add_account(
+            session, email=email, name=clean_name, password_hash=password_hash,
+            role="ngo_admin", organization_id=organization_id, language=language)
+    except accounts.AccountTaken:
+        raise InvitationError(_("An account with this email already exists. Please sign in, "
+                                "or ask the coordinator for help."), 409) from None
     audit.record(session, "invitation.registered", invitation, actor_id=user.id,
                  before={"status": before_status}, after={"status": "registered", "user": user.id})
     return user

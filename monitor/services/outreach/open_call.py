@@ -1,15 +1,19 @@
 """The open call: a public form where an organisation that was not invited asks to join a
 plan. It never tells the requester whether the organisation is already known: every
-accepted submission gets the same answer. The coordinator approves (the same signed
-invitation is created and sent) or rejects with a reason, which is emailed."""
+accepted submission gets the same answer, and an acknowledgement is queued for the address
+typed either way (the email, read only by the address's owner, may point a known address
+to sign-in). The coordinator approves (the same signed invitation is created and sent) or
+rejects with a reason, which is emailed."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ...links import external_url
 from ...models import (
     Invitation,
     JoinRequest,
@@ -19,6 +23,8 @@ from ...models import (
     utcnow,
 )
 from .. import audit, mailer
+from ..accounts import find_user
+from . import notices
 from .invitations import (
     MAX_REASON,
     InvitationError,
@@ -27,7 +33,6 @@ from .invitations import (
     _new_link,
     queue_invitation_emails,
 )
-from . import notices
 from .organizations import OrganizationError, clean_fields, find_by_email
 
 
@@ -46,6 +51,8 @@ def submit_join_request(session: Session, plan: Plan, raw: dict[str, Any]) -> Jo
     duplicate = session.scalar(sa.select(JoinRequest.id).where(
         JoinRequest.plan_id == plan.id, JoinRequest.email == values["email"],
         JoinRequest.status == "pending").limit(1))
+    # Known or not, new or repeated: the same queries and the same queued acknowledgement.
+    acknowledge(session, plan, values)
     if duplicate is not None:
         return None
     request = JoinRequest(plan_id=plan.id, status="pending", **values)
@@ -56,6 +63,32 @@ def submit_join_request(session: Session, plan: Plan, raw: dict[str, Any]) -> Jo
     # The plan's coordinators are told of a new request (not of a repeated one).
     notices.join_request_received(session, request)
     return request
+
+
+#: At most one acknowledgement per address in this time: the public form is no mail cannon.
+ACKNOWLEDGEMENT_INTERVAL = dt.timedelta(days=1)
+
+
+def acknowledge(session: Session, plan: Plan, values: dict[str, Any], *,
+                now: dt.datetime | None = None) -> OutgoingEmail | None:
+    """Queue "your request arrived" to the address typed, in the language chosen in the
+    form: who reviews it (the body, by its full name) and what happens next. An address
+    that already belongs to an organisation or an account is pointed to sign-in and
+    password reset. None when the address had one in the last day."""
+    now = now or utcnow()
+    address = values["email"]
+    recent = session.scalar(sa.select(OutgoingEmail.id).where(
+        OutgoingEmail.kind == "join_request_acknowledged", OutgoingEmail.recipient == address,
+        OutgoingEmail.created_at > now - ACKNOWLEDGEMENT_INTERVAL).limit(1))
+    known = find_by_email(session, address) is not None or find_user(session, address) is not None
+    if recent is not None:
+        return None
+    return mailer.queue(
+        session, kind="join_request_acknowledged", to=address,
+        template="join_request_acknowledged", lang=values["preferred_language"],
+        plan_id=plan.id, reply_to=plan.body.contact_email, name=values["name"], plan=plan,
+        body=plan.body, known=known, sign_in_link=external_url("auth.login"),
+        reset_link=external_url("auth.reset_request"))
 
 
 def approve_join_request(session: Session, request: JoinRequest, *,

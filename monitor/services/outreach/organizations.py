@@ -1,11 +1,12 @@
 """Organisations (NGOs): the coordinator's list, added one by one or imported from a CSV
 or XLSX file.
 
-An import is all or nothing: the file is read (`services.tabular`: encodings, size limit,
-cells never evaluated), every row is checked, and the preview lists each rejected row
-(row number, field, reason). Nothing is written while any row is rejected. An address
-already in the list (by normalised email) is shown and skipped, never doubled; the same
-address twice in one file is a rejected row.
+An import is all or nothing: the file is read (`services.tabular`: encodings, cells never
+evaluated; the size limit is the import kernel's), every row is checked, and the preview
+lists each rejected row (the kernel's `RowError`: row number, field, reason). Nothing is
+written while any row is rejected. An address already in the list (by normalised email)
+is shown and skipped, never doubled; the same address twice in one file is a rejected
+row. Between the preview and the confirmation the upload waits in the kernel's staging.
 
 The same field rules serve the form, the import and the open call: no line breaks or
 control characters (they would end up in email headers), no leading `=`, `+`, `-`, `@`
@@ -19,16 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from ...models import Organization
 from ...text import clean_name
 from .. import audit, tabular
 from ..accounts import email_refusal, normalize_email
+from ..imports import ImportReport, RowError, UploadRefused
 
 FIELDS = ("name", "email", "registration_number", "governorate", "preferred_language")
 REQUIRED = ("name", "email")
@@ -199,17 +199,6 @@ def update_organization(session: Session, organization: Organization, raw: dict[
 
 
 @dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
-
-    @property
-    def label(self) -> str:
-        return str(FIELD_LABELS.get(self.field, self.field))
-
-
-@dataclass
 class ImportRow:
     row: int
     values: dict[str, Any]
@@ -218,28 +207,12 @@ class ImportRow:
 
 
 @dataclass
-class ImportPreview:
+class ImportPreview(ImportReport):
+    """The kernel's report: `new` and `unchanged` hold the `ImportRow`s to create and
+    those already in the list (skipped); `rows` all of them, in the file's order."""
+
     rows: list[ImportRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    #: Raw cell values per row, carried (signed) from the preview to the confirmation.
-    records: list[list[Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.new_rows)
-
-    @property
-    def new_rows(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.existing is None]
-
-    @property
-    def existing_rows(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.existing is not None]
-
-    @property
-    def rejected_rows(self) -> int:
-        return len({e.row for e in self.errors})
 
 
 def _heading_key(text: str) -> str:
@@ -263,10 +236,9 @@ def map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
 def preview_import(session: Session, data: bytes, filename: str = "") -> ImportPreview:
     """Read and check a file; raises OrganizationError for a file that cannot be used at
     all (empty, too large, not a table, missing columns)."""
-    max_bytes = int(current_app.config.get("MONITOR_IMPORT_MAX_MB", 20)) * 1024 * 1024
     try:
-        table = tabular.read_table(data, filename, max_bytes=max_bytes)
-    except tabular.TabularError as exc:
+        table = tabular.read_table(data, filename)
+    except UploadRefused as exc:
         raise OrganizationError(exc.message) from None
     columns, ignored = map_columns(table.header)
     missing = [f for f in REQUIRED if f not in columns]
@@ -295,16 +267,16 @@ def check_records(session: Session, records: list[list[Any]]) -> ImportPreview:
         raise OrganizationError(_("This file has %(n)d rows; at most %(max)d can be imported "
                                   "at once. Please split it.", n=len(records),
                                   max=MAX_IMPORT_ROWS))
-    preview = ImportPreview(records=records)
+    preview = ImportPreview()
     seen: dict[str, int] = {}
     for record in records:
         number, raw = int(record[0]), dict(zip(FIELDS, record[1:]))
         values, errors = clean_fields(raw)
         for name, message in errors:
-            preview.errors.append(RowError(number, name, message))
+            preview.rejected.append(RowError(number, name, message))
         email = values.get("email")
         if email and email in seen:
-            preview.errors.append(RowError(number, "email", _(
+            preview.rejected.append(RowError(number, "email", _(
                 "The same email as row %(row)d: each organisation once.", row=seen[email])))
         elif email:
             seen[email] = number
@@ -315,7 +287,8 @@ def check_records(session: Session, records: list[list[Any]]) -> ImportPreview:
     } if seen else {}
     for row in preview.rows:
         row.existing = existing.get(row.values.get("email") or "")
-    if not preview.errors and not preview.new_rows:
+        (preview.new if row.existing is None else preview.unchanged).append(row)
+    if not preview.rejected and not preview.new:
         raise OrganizationError(_("Every organisation in this file is already in the list: "
                                   "nothing to import."))
     return preview
@@ -324,42 +297,12 @@ def check_records(session: Session, records: list[list[Any]]) -> ImportPreview:
 def import_organizations(session: Session, preview: ImportPreview, *,
                          actor_id: int | None) -> list[Organization]:
     """Create the new organisations of a checked preview, all or nothing."""
-    if preview.errors:
+    if preview.rejected:
         raise OrganizationError(_("Nothing was imported: %(n)d row(s) were rejected.",
                                   n=preview.rejected_rows))
-    created = [Organization(**row.values) for row in preview.new_rows]
+    created = [Organization(**row.values) for row in preview.new]
     session.add_all(created)
     session.flush()
     audit.record(session, "organization.imported", None, actor_id=actor_id,
-                 after={"created": len(created), "skipped": len(preview.existing_rows)})
+                 after={"created": len(created), "skipped": len(preview.unchanged)})
     return created
-
-
-# The preview's rows travel to the confirmation signed (not re-uploaded), bound to the user.
-
-_IMPORT_SALT = "monitor.organization-import.v1"
-_IMPORT_MAX_AGE = 2 * 3600
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_IMPORT_SALT)
-
-
-def sign_records(records: list[list[Any]], user_id: int) -> str:
-    return _serializer().dumps({"u": user_id, "r": records})
-
-
-def read_signed_records(token: str, user_id: int) -> list[list[Any]]:
-    try:
-        payload = _serializer().loads(token, max_age=_IMPORT_MAX_AGE)
-    except SignatureExpired:
-        raise OrganizationError(_("This preview is too old. Please upload the file again.")
-                                ) from None
-    except BadSignature:
-        raise OrganizationError(_("This preview could not be read. Please upload the file "
-                                  "again.")) from None
-    if not isinstance(payload, dict) or payload.get("u") != user_id or not isinstance(
-            payload.get("r"), list):
-        raise OrganizationError(_("This preview could not be read. Please upload the file "
-                                  "again."))
-    return payload["r"]

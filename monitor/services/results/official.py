@@ -36,10 +36,9 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -55,7 +54,8 @@ from ...models import (
     ReportingPeriod,
 )
 from .. import audit
-from ..tabular import TabularError, read_table, write_csv
+from ..imports import ImportReport, RowError, UploadRefused
+from ..tabular import read_table, write_csv
 
 LEVELS = ("plan", "file", "recommendation")
 COLUMNS = ("level", "file", "recommendation", "measure", "value", "status", "source",
@@ -91,20 +91,6 @@ class OfficialError(Exception):
         return " ".join(self.errors.values())
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    field: str
-    reason: str
-
-    def describe(self) -> str:
-        column = self.field or "–"
-        if self.row:
-            return _("Row %(row)d, %(column)s: %(reason)s", row=self.row, column=column,
-                     reason=self.reason)
-        return self.reason
-
-
 class ImportRefused(Exception):
     """Nothing was imported; ``errors`` lists every refused row (row 0: the whole file)."""
 
@@ -130,13 +116,6 @@ class Entry:
     status_score: int | None
     source: str | None
     reported_on: dt.date | None
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    entries: list[OfficialProgress] = field(default_factory=list)
 
 
 def level_key(file_id: int | None = None, recommendation_id: int | None = None) -> str:
@@ -401,16 +380,16 @@ def _header_key(name: str) -> str:
 
 
 def import_table(session: Session, period: ReportingPeriod, data: bytes, filename: str = "", *,
-                 actor_id: int | None) -> ImportResult:
+                 actor_id: int | None) -> ImportReport:
     """Import a CSV/XLSX file of entries for `period`: all rows, or nothing.
 
     Raises ImportRefused listing every problem (row number as the spreadsheet shows it,
-    column, reason); the caller rolls back. The caller commits on success.
+    column, reason); the caller rolls back. The caller commits on success. The report's
+    `new` and `updated` hold the entries stored.
     """
-    max_bytes = int(current_app.config.get("MONITOR_IMPORT_MAX_MB", 20)) * 1024 * 1024
     try:
-        table = read_table(data, filename, max_bytes=max_bytes)
-    except TabularError as exc:
+        table = read_table(data, filename)
+    except UploadRefused as exc:
         raise ImportRefused([RowError(0, "", exc.message)]) from None
 
     header = [_header_key(h) for h in table.header]
@@ -455,15 +434,11 @@ def import_table(session: Session, period: ReportingPeriod, data: bytes, filenam
     if problems:
         raise ImportRefused(problems)
 
-    result = ImportResult()
+    result = ImportReport()
     for entry in entries:
         item, created = save_entry(session, period, entry, actor_id=actor_id,
                                    action="official.imported")
-        result.entries.append(item)
-        if created:
-            result.created += 1
-        else:
-            result.updated += 1
+        (result.new if created else result.updated).append(item)
     return result
 
 

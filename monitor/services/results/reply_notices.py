@@ -7,20 +7,23 @@ from sqlalchemy.orm import Session
 
 from ...links import external_url
 from ...models import (
+    DigestItem,
     Evaluation,
     Organization,
     OutgoingEmail,
     Plan,
     ReplyMessage,
     ReportingPeriod,
+    User,
 )
 from .. import mailer
 from .replies import evaluated_keys, parse_level
 
 
 def response_recorded(session: Session, plan: Plan, period: ReportingPeriod,
-                      message: ReplyMessage) -> list[OutgoingEmail]:
-    """Queue one email per organisation that evaluated the item (a counted evaluation)."""
+                      message: ReplyMessage) -> list[OutgoingEmail | DigestItem]:
+    """One notice per organisation that evaluated the item (a counted evaluation), to its
+    address: in the daily digest of the account that holds that address, if it chose one."""
     level = parse_level(session, plan, message.level_key)
     organizations = session.scalars(
         sa.select(Organization).where(Organization.id.in_(
@@ -32,8 +35,10 @@ def response_recorded(session: Session, plan: Plan, period: ReportingPeriod,
     for organization in organizations:
         if message.level_key not in evaluated_keys(session, organization.id, period):
             continue
-        emails.append(mailer.queue(
-            session, kind="reply_response", to=organization.email, template="reply_response",
+        holder = session.scalar(sa.select(User).where(User.email == organization.email,
+                                                      User.active.is_(True)))
+        emails.append(mailer.notify(
+            session, holder, kind="reply_response", to=organization.email, template="reply_response",
             lang=organization.preferred_language, plan_id=plan.id, plan=plan, period=period,
             organization=organization, body=plan.body, reply_to=plan.body.contact_email,
             level=level,

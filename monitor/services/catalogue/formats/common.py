@@ -1,4 +1,5 @@
-"""What every recommendation format shares: the parsed rows, rejections, text
+"""What every recommendation format shares: the parsed rows (refused ones as the import
+kernel's `RowError`), text
 normalisation for matching, and the validation of codes, texts, States and responses.
 
 Pure functions: no Flask application, database or request globals.
@@ -13,6 +14,7 @@ from typing import Literal
 
 from flask_babel import gettext as _
 
+from ...imports import RowError
 from ..states import code_of, name_key, resolve_all
 
 Response = Literal["supported", "noted", "partially_supported"]
@@ -110,32 +112,22 @@ class RecommendationRow:
 
 
 @dataclass
-class Rejection:
-    """A row left out of the import; ``message`` is translated and names the
-    row."""
-
-    row_number: int
-    field: str
-    message: str
-
-
-@dataclass
 class ParsedCatalogue:
     """Result of :func:`parse_recommendations`.
 
-    ``skipped`` counts UPR Info rows for other States under review and
-    ``skipped_reason`` explains it (empty when nothing was skipped);
+    ``skipped`` lists UPR Info rows for other States under review and
+    ``skipped_reason`` explains them (empty when nothing was skipped);
     ``ignored_columns`` lists template columns that were not recognised;
     ``encoding`` is how the file was decoded (``"xlsx"`` for workbooks).
     """
 
     format: Literal["template", "upr_info", "numbered_list", "pdf_text", "ohchr_matrix"]
     rows: list[RecommendationRow] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
+    rejected: list[RowError] = field(default_factory=list)
     #: Text left over that is neither a recommendation nor page furniture (by line);
     #: reported, not blocking.
-    warnings: list[Rejection] = field(default_factory=list)
-    skipped: int = 0
+    warnings: list[RowError] = field(default_factory=list)
+    skipped: list[RowError] = field(default_factory=list)
     skipped_reason: str = ""
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str = ""
@@ -309,11 +301,11 @@ def _or_none(value: str | None) -> str | None:
 
 class _Validator:
     def __init__(self) -> None:
-        self.rejected: list[Rejection] = []
+        self.rejected: list[RowError] = []
         self.first_row_of_code: dict[str, int] = {}
 
     def reject(self, row: int, field_name: str, message: str) -> None:
-        self.rejected.append(Rejection(row_number=row, field=field_name, message=message))
+        self.rejected.append(RowError(row, field_name, message))
 
     def code(self, row: int, code: str | None, *, required: bool) -> bool:
         if not code:

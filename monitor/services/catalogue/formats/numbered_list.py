@@ -14,7 +14,7 @@ ask for one.  Recognised when the first non-empty line matches
 ``^\\d+\\.\\d+(\\.\\d+)?\\.?\\s``.  The list may also be pasted in the first
 column of a spreadsheet.
 
-Validation (each problem is a :class:`Rejection` and the row is left out):
+Validation (each problem is a ``RowError`` and the row is left out):
 empty text, empty recommending State, unknown response value, missing code
 """
 

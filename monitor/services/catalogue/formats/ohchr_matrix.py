@@ -32,6 +32,7 @@ import zipfile
 
 from flask_babel import gettext as _
 
+from ...imports import check_upload
 from ...tabular import TabularError
 from .common import (
     ParsedCatalogue,
@@ -42,9 +43,6 @@ from .common import (
     split_state_list,
 )
 from .state_groups import split_states
-
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
-MAX_MEMBERS = 2000
 
 _CODE_RE = re.compile(r"^\s*(\d+\.\d+(?:\.\d+)?\.?)\s+(.*)$", re.S)
 _SECTION_RE = re.compile(r"^\s*(?:theme|right or area|cluster|issue)\s*:\s*(.+)$", re.I | re.S)
@@ -81,16 +79,6 @@ def _role(header: str) -> str | None:
     return None
 
 
-def _check_archive(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise TabularError(_("This Word document cannot be read.")) from None
-    if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED_BYTES:
-        raise TabularError(_("This Word document is too large once uncompressed."))
-
-
 def _list_items(text: str) -> list[str]:
     items = []
     for line in text.split("\n"):
@@ -115,8 +103,9 @@ def _theme_cell(text: str) -> tuple[list[str], list[str], list[str]]:
 
 def parse_docx_matrix(data: bytes) -> ParsedCatalogue:
     """Parse an OHCHR matrix (see the module docstring). Raises TabularError when the
-    document holds no table with a Recommendation column."""
-    _check_archive(data)
+    document holds no table with a Recommendation column. Its archive is checked first
+    by the import kernel (`imports.check_upload`)."""
+    check_upload(data)
     import docx  # python-docx, imported here: only this format needs it
 
     try:

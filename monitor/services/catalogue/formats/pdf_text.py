@@ -28,10 +28,10 @@ import re
 
 from flask_babel import gettext as _
 
+from ...imports import RowError
 from .common import (
     ParsedCatalogue,
     RecommendationRow,
-    Rejection,
     Response,
     _Validator,
     resolved_states,
@@ -200,7 +200,7 @@ def parse_pdf_text(lines: list[tuple[int, str]], encoding: str) -> ParsedCatalog
                 item.response = "supported"
 
     check = _Validator()
-    warnings: list[Rejection] = []
+    warnings: list[RowError] = []
     rows: list[RecommendationRow] = []
     for item in items:
         code = item.code
@@ -214,7 +214,7 @@ def parse_pdf_text(lines: list[tuple[int, str]], encoding: str) -> ParsedCatalog
         parts = _split_leftover(item.parts)
         kept, extra = parts
         for line_number, line in extra:
-            warnings.append(Rejection(line_number, "text_en", _(
+            warnings.append(RowError(line_number, "text_en", _(
                 "Line %(row)d: “%(text)s” was left over after recommendation %(code)s and "
                 "was not imported.", row=line_number, text=line[:80], code=code)))
         body = _join(kept)
@@ -235,10 +235,10 @@ def parse_pdf_text(lines: list[tuple[int, str]], encoding: str) -> ParsedCatalog
                                           recommending_state=state, state_codes=codes,
                                           response=item.response, text_incomplete=bool(extra)))
     for line_number, line in leftovers:
-        warnings.append(Rejection(line_number, "text_en", _(
+        warnings.append(RowError(line_number, "text_en", _(
             "Line %(row)d: “%(text)s” is neither a recommendation nor page furniture and was "
             "not imported.", row=line_number, text=line[:80])))
-    warnings.sort(key=lambda w: w.row_number)
+    warnings.sort(key=lambda w: w.row)
     return ParsedCatalogue(format="pdf_text", rows=rows, rejected=check.rejected,
                            warnings=warnings, encoding=encoding)
 

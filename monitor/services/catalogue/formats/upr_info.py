@@ -18,6 +18,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ...imports import RowError
 from ...tabular import Table
 from .common import (
     ParsedCatalogue,
@@ -80,7 +81,7 @@ def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
     check = _Validator()
     rows: list[RecommendationRow] = []
     others: dict[str, int] = {}
-    skipped = 0
+    skipped: list[int] = []
 
     positions = _positions(table.header)
 
@@ -91,7 +92,7 @@ def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
     for number, cells in table.rows:
         sur = cell(cells, "sur")
         if normalise_text(sur) != wanted:
-            skipped += 1
+            skipped.append(number)
             label = sur or _("(empty)")
             others[label] = others.get(label, 0) + 1
             continue
@@ -129,7 +130,7 @@ def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
             "not %(state)s: %(states)s.",
             "%(num)d rows were skipped because they concern other States under review, "
             "not %(state)s: %(states)s.",
-            skipped,
+            len(skipped),
             state=state_under_review,
             states=shown,
         )
@@ -137,7 +138,7 @@ def _parse_upr_info(table: Table, state_under_review: str) -> ParsedCatalogue:
         format="upr_info",
         rows=rows,
         rejected=check.rejected,
-        skipped=skipped,
+        skipped=[RowError(number, "SuR", reason) for number in skipped],
         skipped_reason=reason,
         encoding=table.encoding,
     )

@@ -1,4 +1,5 @@
-"""Accounts: normalised emails, password hashing and rules, sign-in checks."""
+"""Accounts: normalised emails, names and password rules, hashing, sign-in checks, new
+accounts. Two-step sign-in is in `two_factor`."""
 from __future__ import annotations
 
 import unicodedata
@@ -8,8 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import security_log
-from ..models import User, utcnow
+from ... import security_log
+from ...models import User, utcnow
+from ...text import clean_name, has_line_breaks
+from .. import tabular
 
 MIN_PASSWORD_LENGTH = 10
 # A short list of the passwords people reach for first; the length rule does the rest.
@@ -22,7 +25,16 @@ COMMON_PASSWORDS = frozenset(
 
 
 class AccountError(Exception):
-    """A refusal with a message the user can read."""
+    """A refusal with a message the user can read; `fields` names the form fields at fault,
+    each with its own message."""
+
+    def __init__(self, message: str, fields: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or []
+
+
+class AccountTaken(AccountError):
+    """Another account already has this email (e.g. a second tab registered first)."""
 
 
 def normalize_email(value: str) -> str:
@@ -99,14 +111,14 @@ def find_user(session: Session, email: str) -> User | None:
 def reset_token(user: User) -> str:
     """A signed link payload bound to the current password hash: once the password
     changes, the link stops working (single use)."""
-    from ..tokens import make_token
+    from ...tokens import make_token
 
     return make_token("reset", {"u": user.id, "h": (user.password_hash or "")[-16:]})
 
 
 def user_for_reset_token(session: Session, token: str, max_age_seconds: int) -> User:
     """The user a reset link belongs to; AccountError for a bad, used or expired link."""
-    from ..tokens import TokenExpired, TokenInvalid, read_token
+    from ...tokens import TokenExpired, TokenInvalid, read_token
 
     try:
         payload = read_token("reset", token, max_age_seconds)
@@ -118,3 +130,56 @@ def user_for_reset_token(session: Session, token: str, max_age_seconds: int) -> 
     if user is None or not user.active or (user.password_hash or "")[-16:] != payload.get("h"):
         raise AccountError(_("This link has already been used or is no longer valid."))
     return user
+
+
+def check_person_name(name: str) -> str:
+    """A person's name as typed on a registration form, cleaned; AccountError naming the
+    field when it is empty, not one line, formula-like or too long."""
+    value = clean_name(name or "")
+    error = None
+    if not value:
+        error = _("This field is required.")
+    elif has_line_breaks(value):
+        error = _("Line breaks and control characters are not allowed here.")
+    elif tabular.starts_like_formula(value):
+        error = _("This value starts with =, +, - or @, like a spreadsheet formula. "
+                  "Please remove that character.")
+    elif len(value) > 200:
+        error = _("At most %(n)d characters.", n=200)
+    if error:
+        raise AccountError(_("Please correct the fields marked below."), [("name", error)])
+    return value
+
+
+def check_new_password(password: str, confirm: str, email: str) -> None:
+    """A new password and its confirmation, as typed on a form."""
+    try:
+        check_password_rules(password or "", email=email)
+    except AccountError as exc:
+        raise AccountError(_("Please correct the fields marked below."),
+                           [("password", str(exc))]) from None
+    if password != confirm:
+        raise AccountError(_("Please correct the fields marked below."),
+                           [("confirm", _("The two passwords are not the same."))])
+
+
+def add_account(session: Session, **fields: object) -> User:
+    """Add a new account. Its email is unique: when another request (a second tab) made the
+    same account first, nothing is kept and AccountTaken is raised."""
+    user = User(**fields)
+    session.add(user)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise AccountTaken(_("An account with this email already exists.")) from None
+    return user
+
+
+def set_email_digest(user: User, digest: bool) -> bool:
+    """Per-event notices as one daily digest (True) or one email each; True if it changed.
+    Notices already kept for a digest still go in the next one."""
+    if user.email_digest == digest:
+        return False
+    user.email_digest = digest
+    return True

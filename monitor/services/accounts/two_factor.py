@@ -24,10 +24,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..access import organization_bodies
-from ..models import Organization, User, utcnow
-from ..models.two_factor import RecoveryCode, TwoFactor, TwoFactorReset
-from . import audit, mailer
+from ...access import organization_bodies
+from ...models import Organization, User, utcnow
+from ...models.two_factor import RecoveryCode, TwoFactor, TwoFactorReset
+from .. import audit, mailer
 
 RECOVERY_CODES = 10
 RESET_DELAY = dt.timedelta(hours=72)
