@@ -446,3 +446,16 @@ class Results:
 
 def results(**kwargs) -> Results:  # noqa: ANN003
     return Results(**kwargs)
+
+
+def imported(target: Plan, data: bytes | str, name: str, **kwargs):  # noqa: ANN003, ANN201
+    """A document imported into the plan's catalogue (services.catalogue.importing), as
+    the CLI does it with --yes; every row must be accepted. Returns the preview."""
+    from monitor.services.catalogue import importing
+
+    data = data.encode() if isinstance(data, str) else data
+    preview = importing.preview_import(db.session, target, data, name, **kwargs)
+    assert preview.ok, [r.reason for r in preview.rejected[:5]]
+    importing.apply_import(db.session, target, preview)
+    db.session.commit()
+    return preview

@@ -213,5 +213,7 @@ def test_every_label_spelling_of_the_xlsform_spec_is_read():
     assert q2["choices"][0]["label"] == {"en": "Yes", "ar": "نعم"}
     assert q3["min"] == 0
     reasons = {(w.row, w.field): w.reason for w in result.warnings}
-    assert "${q1} = 'yes'" in reasons[(3, "q2")]  # relevance reported by row
-    assert "not imported" in reasons[(4, "q3")]  # the required message too
+    # relevance on a select answer and the required message are kept, not reported
+    assert (3, "q2") not in reasons and (4, "q3") not in reasons
+    assert q2["relevant"] == {"question": "q1", "op": "=", "value": "yes"}
+    assert q3["required_message"] == {"en": "Required!"}

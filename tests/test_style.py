@@ -154,7 +154,7 @@ def test_pages_load_no_cdn_and_no_framework():
         for tag in re.findall(r"<link[^>]*>", text):
             assert "url_for('static'" in tag and "http" not in tag, (path, tag)
     scripts = sorted(p.name for p in (TEMPLATES.parent / "static").glob("*.js"))
-    assert scripts == ["autosave.js", "official.js"]
+    assert scripts == ["autosave.js", "official.js", "relevance.js"]
     for name in scripts:
         assert (TEMPLATES.parent / "static" / name).stat().st_size < 4096, name
 

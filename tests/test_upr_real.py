@@ -41,12 +41,7 @@ def parse(name: str):  # noqa: ANN201
 
 
 def do_import(plan: Plan, name: str) -> importing.ImportPreview:
-    preview = importing.preview_import(db.session, plan, shared_data(name).read_bytes(),
-                                       name.split("/")[-1])
-    assert preview.ok, [r.reason for r in preview.rejected[:5]]
-    importing.apply_import(db.session, plan, preview)
-    db.session.commit()
-    return preview
+    return make.imported(plan, shared_data(name).read_bytes(), name.split("/")[-1])
 
 
 def recs(plan: Plan) -> list[Recommendation]:

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..services import imports
-from ..services.catalogue import exporting, importing
+from ..services.catalogue import exporting, importing, recurrences
 from ..services.catalogue import files_from_themes as themes_files
 from ..services.catalogue import records as service
 from ..services.catalogue.upr_formats import template_csv, template_xlsx
@@ -42,6 +42,11 @@ def _echo_preview(preview: importing.ImportPreview, verbose: bool) -> None:
         click.echo(preview.skipped_reason)
     for warning in preview.warnings:
         click.echo("  ? " + warning.reason, err=True)
+    if preview.merged:
+        click.echo(_("Recommendations without a code merged into the recommendation of "
+                     "their row: %(num)d", num=preview.merged))
+    for refusal in preview.refused_merges:
+        click.echo("  ! " + refusal.reason, err=True)
     for item in preview.possible_matches:
         click.echo("  ≈ " + _("row %(row)d: possible match with %(code)s (confirm with "
                               "--confirm-matches)", row=item.row.row_number,
@@ -104,6 +109,9 @@ def import_command(plan_slug: str, yes: bool, verbose: bool, confirm_matches: bo
         click.echo(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.",
                      new=counts["new"], updated=counts["updated"],
                      unchanged=counts["unchanged"]))
+        if preview.merged:
+            click.echo(_("Recommendations without a code merged into the recommendation of "
+                         "their row: %(num)d", num=preview.merged))
 
 
 @catalogue.command("files-from-themes")
@@ -131,6 +139,20 @@ def files_from_themes_command(plan_slug: str, yes: bool, lang: str) -> None:
         db.session.commit()
         click.echo(_("Files: %(files)d; recommendations assigned: %(count)d.",
                      files=len(done), count=sum(line.count for line in done)))
+
+
+@catalogue.command("link-recurrences")
+@click.option("--plan", "plan_slug", required=True, help="Short name (slug) of the plan.")
+@_LANG
+def link_recurrences_command(plan_slug: str, lang: str) -> None:
+    """Link every recommendation of the plan's governing body to the earlier-cycle
+    recommendation it repeats (same State, same text), as an import does."""
+    with force_locale(lang):
+        plan = plan_by_slug(plan_slug)
+        counts = recurrences.link_recurrences(db.session, plan)
+        db.session.commit()
+        click.echo(_("Recommendations that repeat an earlier cycle's: %(linked)d (links "
+                     "changed: %(changed)d).", linked=counts.linked, changed=counts.changed))
 
 
 @catalogue.command("export")

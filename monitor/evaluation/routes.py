@@ -40,7 +40,7 @@ from ..services.evaluation import offline_answers, overview
 from ..services.evaluation import questionnaire_versions as questionnaire_service
 from ..services.evaluation import review as conversation
 from ..services.evaluation.questionnaire import localized as q_localized
-from ..services.results import pseudonyms
+from ..services.results import earlier_cycle, pseudonyms
 from ..web import XLSX_MIMETYPE, plan_by_slug
 from . import kept
 from .forms import (
@@ -157,6 +157,7 @@ def _page(evaluation: Evaluation | None, period: ReportingPeriod, recommendation
         return_form=return_form or ReturnForm(), attachment_form=attachment_form,
         visibility_form=VisibilityForm(), file_questions=file_questions,
         previous_available=bool(previous), state_labels=service.STATE_LABELS,
+        earlier=earlier_cycle.for_viewer(db.session, recommendation, current_user),
         done=_done().get(request.args.get("done", "")) if status == 200 else None,
     ), status
 

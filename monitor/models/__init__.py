@@ -173,9 +173,14 @@ class Recommendation(db.Model):
     #: Normalised English text + recommending State, to match rows of formats without codes.
     match_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     retired_at: Mapped[dt.datetime | None]
+    #: The recommendation of an earlier UPR cycle this one repeats (same State, same text
+    #: key; this plan or another of its body), set by services.catalogue.recurrences.
+    earlier_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("recommendation.id", ondelete="SET NULL"), index=True)
 
     plan: Mapped[Plan] = relationship()
     file: Mapped[RecommendationFile | None] = relationship(back_populates="recommendations")
+    earlier: Mapped[Recommendation | None] = relationship(remote_side=[id])
 
 
 # --- Organisations and people ----------------------------------------------------------

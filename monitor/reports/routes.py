@@ -40,6 +40,7 @@ from ..services.results import (
     charts,
     comparison,
     drill_down,
+    earlier_cycle,
     exports,
     official,
     publication,
@@ -275,6 +276,7 @@ def recommendation(slug: str, recommendation_id: int):
         "reports/recommendation.html", plan=plan, period=period, rec=rec, score=score,
         figures=figures, entry=entry, items=items, page=page, pages=pages, dist_svg=dist_svg,
         scale_labels=labels, settings=settings, periods=list(plan.periods), thread=thread,
+        earlier=earlier_cycle.for_viewer(db.session, rec, current_user),
     )
 
 

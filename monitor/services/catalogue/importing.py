@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ...models import Plan, Recommendation, RecommendationFile
 from .. import audit
 from ..imports import ImportReport, RowError, UploadRefused, check_size
-from . import matching
+from . import matching, merging, recurrences
 from .keys import LANGS, compute_match_key, join_themes
 from .records import (
     _MAX_LENGTHS,
@@ -51,6 +51,11 @@ class ImportItem:
     #: asks the coordinator to check it.
     possible_match: int | None = None
     possible_code: str | None = None
+    possible_text: str | None = None
+    #: Recommendations without a code that this row's recommendation absorbs (UPR Info's
+    #: pieces of it, see `merging`).
+    merged: list[int] = field(default_factory=list)
+    merged_texts: list[str] = field(default_factory=list)
 
     @property
     def fields(self) -> list[str]:
@@ -72,10 +77,18 @@ class ImportPreview(ImportReport):
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str = ""
     applied: bool = False
+    #: Pieces of a row's recommendation that stay apart, and why (`merging.obstacle`).
+    refused_merges: list[RowError] = field(default_factory=list)
 
     @property
     def possible_matches(self) -> list[ImportItem]:
-        return [item for item in self.new if item.possible_match]
+        return [item for item in (*self.new, *self.updated, *self.unchanged)
+                if item.possible_match]
+
+    @property
+    def merged(self) -> int:
+        """Recommendations that become part of another (see `merging`)."""
+        return sum(len(item.merged) for item in self.updated)
 
     @property
     def has_changes(self) -> bool:
@@ -215,12 +228,18 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
 
         target: Recommendation | None = None
         keep_wording = False
-        candidates = [rec for rec in index.key(row) if rec.id not in claimed]
+        # A State repeats its recommendations at the next review: another cycle's (when
+        # both say) is another recommendation (services.catalogue.recurrences links them).
+        cycle = _clean(row.cycle) or plan.default_cycle
+        candidates = [rec for rec in _same_cycle(index.key(row), cycle)
+                      if rec.id not in claimed]
         if not candidates:
-            candidates = [rec for rec in index.text(row) if rec.id not in claimed]
+            candidates = [rec for rec in _same_cycle(index.text(row), cycle)
+                          if rec.id not in claimed]
         if not candidates and not row.code:
             # Split from a recommendation another row of this file matched already.
-            candidates = index.key(row) or index.text(row)
+            candidates = _same_cycle(index.key(row), cycle) or _same_cycle(index.text(row),
+                                                                          cycle)
         if row.code:
             target = index.code(row)
             if target is None:
@@ -241,6 +260,15 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
                     continue
         elif candidates:
             target, keep_wording = candidates[0], True
+        pieces: list[Recommendation] = []
+        close: list[Recommendation] = []
+        if row.code and (target is None or target.id not in claimed):
+            pieces, close = index.pieces(row, claimed | ({target.id} if target else set()),
+                                         cycle)
+            if close and (confirmed is True or (confirmed and n in confirmed)):
+                pieces, close = pieces + close, []
+            if target is None and pieces:
+                target, pieces = merging.survivor(session, pieces)
         if target is not None and target.id in claimed:
             if not row.code and keep_wording:
                 # A joint recommendation split by State: this row is the same one again.
@@ -253,8 +281,12 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
             continue
 
         # Codeless rows may be parts of one recommendation: claimed ones count too.
-        possible = index.possible(row, set() if not row.code else claimed) \
-            if target is None else None
+        possible = None
+        if target is None:
+            other_cycles = {rec.id for rec in existing
+                            if cycle and rec.cycle and rec.cycle != cycle}
+            possible = close[0] if close else index.possible(
+                row, other_cycles | (set() if not row.code else claimed))
         if possible is not None and (confirmed is True or (
                 confirmed and n in confirmed)):
             # The coordinator confirmed the possible match: the row is that recommendation.
@@ -272,6 +304,7 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
             if possible is not None:
                 item.possible_match = possible.id
                 item.possible_code = possible.code
+                item.possible_text = possible.text_en
             preview.new.append(item)
             continue
         claimed.add(target.id)
@@ -290,10 +323,25 @@ def preview_import(session: Session, plan: Plan, data: bytes, filename: str, *,
                 changes[name] = (old, value)
         item = ImportItem(row=row, recommendation_id=target.id, changes=changes,
                           code=target.code or row.code)
-        (preview.updated if changes else preview.unchanged).append(item)
+        if close:  # pieces only close to this row: the coordinator confirms them
+            item.possible_match, item.possible_text = close[0].id, close[0].text_en
+        for piece in pieces:
+            refused = merging.obstacle(session, piece, target, n, row.code)
+            if refused:
+                preview.refused_merges.append(RowError(n, "code", refused))
+            else:
+                claimed.add(piece.id)
+                item.merged.append(piece.id)
+                item.merged_texts.append(piece.text_en or "")
+        (preview.updated if changes or item.merged else preview.unchanged).append(item)
 
     preview.rejected.sort(key=lambda r: r.row)
     return preview
+
+
+def _same_cycle(found: list[Recommendation], cycle: str | None) -> list[Recommendation]:
+    """Leaves out recommendations of another cycle than `cycle` (when both say)."""
+    return [rec for rec in found if not (cycle and rec.cycle and rec.cycle != cycle)]
 
 
 def _same_wording(name: str, old: Any, new: Any) -> bool:
@@ -342,16 +390,25 @@ def apply_import(session: Session, plan: Plan, preview: ImportPreview, *,
                              **{name: after for name, (_before, after) in item.changes.items()})
         _refresh_keys(rec)
         session.add(rec)
+    changed = CatalogueError(_("The catalogue changed since the preview; import again."))
     for item in preview.updated:
         rec = session.get(Recommendation, item.recommendation_id)
         if rec is None or rec.plan_id != plan.id:
-            raise CatalogueError(_("The catalogue changed since the preview; import again."))
+            raise changed
         for name, (_before, after) in item.changes.items():
             setattr(rec, name, after)
         _refresh_keys(rec)
+        for piece_id in item.merged:
+            piece = session.get(Recommendation, piece_id)
+            if piece is None or piece.plan_id != plan.id or piece.code or merging.obstacle(
+                    session, piece, rec, item.row.row_number, item.code):
+                raise changed
+            merging.merge(session, piece, rec, actor_id=actor_id)
     session.flush()
     audit.record(session, "catalogue.imported", plan, actor_id=actor_id, plan_id=plan.id,
                  after={"format": preview.format, "filename": preview.filename,
-                        **preview.counts()})
+                        **preview.counts(), "merged": preview.merged})
+    # New texts, codes or cycles may repeat (or be repeated by) another cycle's.
+    recurrences.link_recurrences(session, plan, actor_id=actor_id)
     preview.applied = True
     return preview

@@ -15,6 +15,14 @@ recommendations by State, and names States its own way ("United Kingdom",
    close to it (difflib ratio, or the share of the row's three-word sequences found in
    it, ≥ `POSSIBLE_MATCH_RATIO`), the preview names it as a *possible match* for the
    coordinator to confirm (it is then matched) or keep apart (it stays new).
+
+The other way round, a row with a code (the UN's list) may be one recommendation that an
+earlier import of UPR Info's export left in pieces without a code: one per State of a
+joint recommendation, or one per part of a merged one. `Index.pieces` finds them: codeless
+recommendations whose States are all among the row's and whose text key is the row's, or
+one of its parts (the UN separates them by ";"); a piece whose three-word sequences are
+found in the row's text (≥ `POSSIBLE_MATCH_RATIO`) is only close, and offered as a
+possible match (`services.catalogue.merging` then merges them).
 """
 from __future__ import annotations
 
@@ -94,6 +102,33 @@ class Index:
             if ratio >= best_ratio:
                 best, best_ratio = rec, ratio
         return best
+
+
+    def pieces(self, row: RecommendationRow, exclude: set[int], cycle: str | None = None
+               ) -> tuple[list[Recommendation], list[Recommendation]]:
+        """(same, close): the codeless recommendations that are pieces of the coded row
+        (see the module docstring), leaving out `exclude` and those of another cycle than
+        `cycle` (the row's; a State repeats its recommendations at the next review)."""
+        states = _state_set(row.recommending_state)
+        whole = match_text(row.text_en)
+        parts = {whole} | {part for part in map(match_text, (row.text_en or "").split(";"))
+                           if len(part) >= MIN_PART}
+        same: list[Recommendation] = []
+        close: list[Recommendation] = []
+        if not states or not whole:
+            return same, close
+        for rec in self.recs:
+            if rec.code or rec.id in exclude or (cycle and rec.cycle and rec.cycle != cycle):
+                continue
+            text = self._texts[rec.id]
+            rec_states = _state_set(rec.recommending_states)
+            if not text or not rec_states or not rec_states <= states:
+                continue
+            if text in parts:
+                same.append(rec)
+            elif _containment(text, whole) >= POSSIBLE_MATCH_RATIO:
+                close.append(rec)
+        return same, close
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:

@@ -42,6 +42,19 @@ A ``Question`` (built by ``make_question()``; every key is always present)::
                               remove or replace it (``status`` is the score and is required)
     not_future          bool  date only: the date may not be after "today"
 
+Optional keys, present only when set (definitions stored before them stay valid)::
+
+    min_date, max_date  str   date only: ISO limits, both included
+    required_message    LocalizedText   shown when a required question is left empty
+    relevant            Condition   the question is asked only when it holds; otherwise
+                                    its answer is not required and is dropped
+
+A ``Condition`` reads select answers of earlier questions: ``{"question": name, "op":
+"=" | "!=" | "selected", "value": choice name}``, ``{"not": Condition}``, ``{"all":
+[Condition, ...]}``, ``{"any": [Condition, ...]}`` (``is_relevant()``; the evaluation
+page's ``static/relevance.js`` shows and hides questions by the same rules, and without
+it every question shows and the server decides).
+
 Groups are not nested in a definition: nested XLSForm groups keep only the innermost
 group's name on each question.
 
@@ -74,11 +87,12 @@ same type and, for selects, the same choice names; otherwise it is skipped, beca
 name is reserved. Hence ``import_xlsform(export_xlsform(default_questionnaire()),
 base={"questions": [], "groups": []}).definition == default_questionnaire()``.
 
-Only constant numeric limits on ``.`` are imported from ``constraint`` (``. >= 0``,
-``. > 0 and . < 10``, ``0 <= .``...), plus ``. <= today()`` on dates (-> ``not_future``).
-Other constraints, display conditions (``relevant``), conditional ``required``,
-``required_message`` and ``choice_filter`` are reported by row; the question itself is
-still imported.
+What monitor honours of ``constraint`` and ``relevant`` is in
+``services.evaluation.xlsform_rules`` (limits on numbers and dates; relevance on select
+answers, also a group's); ``constraint_message`` and ``required_message`` are kept per
+language. Other constraints and conditions (``regex()``, calculations, other functions,
+references to other answers), conditional ``required`` and ``choice_filter`` are reported
+by row; the question itself is still imported.
 """
 from __future__ import annotations
 
@@ -107,6 +121,7 @@ __all__ = [
     "localized",
     "parse_number",
     "validate_answers",
+    "is_relevant",
 ]
 
 #: Column order used by export_xlsform.
@@ -143,10 +158,19 @@ def make_question(
     group: str | None = None,
     builtin: bool = False,
     not_future: bool = False,
+    min_date: str | None = None,
+    max_date: str | None = None,
+    required_message: dict[str, str] | None = None,
+    relevant: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A question dict with every schema key present (see the module docstring)."""
+    """A question dict with every schema key present, and the optional ones that are set
+    (see the module docstring)."""
     if type not in QUESTION_TYPES:
         raise ValueError(f"unknown question type {type!r}")
+    optional = {"min_date": min_date if type == "date" else None,
+                "max_date": max_date if type == "date" else None,
+                "required_message": dict(required_message or {}),
+                "relevant": copy.deepcopy(relevant)}
     return {
         "name": name,
         "type": type,
@@ -162,6 +186,7 @@ def make_question(
         "group": group,
         "builtin": bool(builtin),
         "not_future": bool(not_future),
+        **{key: value for key, value in optional.items() if value},
     }
 
 
@@ -477,9 +502,16 @@ def _clean_one(question: dict, value: Any, label: str, lang: str, today: date) -
         except ValueError:
             raise _Invalid(_("“%(label)s” must be a date written as YYYY-MM-DD, for "
                              "example 2024-03-31.", label=label)) from None
+        custom, _fallback = localized(question.get("constraint_message"), lang)
         if question.get("not_future") and day > today:
-            custom, _fallback = localized(question.get("constraint_message"), lang)
             raise _Invalid(custom or _("“%(label)s” cannot be in the future.", label=label))
+        first, last = question.get("min_date"), question.get("max_date")
+        if first and day.isoformat() < first:
+            raise _Invalid(custom or _("“%(label)s” must be on or after %(date)s.",
+                                       label=label, date=first))
+        if last and day.isoformat() > last:
+            raise _Invalid(custom or _("“%(label)s” must be on or before %(date)s.",
+                                       label=label, date=last))
         return day.isoformat()
     return None  # pragma: no cover - callers pass answer types only
 
@@ -499,6 +531,8 @@ def validate_answers(
     language of labels and constraint messages inside the errors (default: the current
     Flask-Babel locale, else English). Values for unknown names, file and note questions
     are ignored. A select_multiple value may be a list or a space-separated string.
+    A question whose ``relevant`` condition does not hold (on the clean answers before
+    it) is not asked: its value is dropped, unchecked and not required.
     """
     lang = _lang_code(lang or _current_lang())
     clean: dict[str, Any] = {}
@@ -507,6 +541,8 @@ def validate_answers(
         if question.get("type") not in ANSWER_TYPES:
             continue
         name = question.get("name")
+        if not is_relevant(question.get("relevant"), clean):
+            continue
         label = localized(question.get("label"), lang)[0] or str(name)
         try:
             value = _clean_one(question, raw.get(name), label, lang, today)
@@ -515,7 +551,27 @@ def validate_answers(
             continue
         if value is None:
             if submitting and question.get("required"):
-                errors[name] = _("Please answer “%(label)s”.", label=label)
+                errors[name] = localized(question.get("required_message"), lang)[0] or _(
+                    "Please answer “%(label)s”.", label=label)
             continue
         clean[name] = value
     return clean, errors
+
+
+def is_relevant(condition: dict | None, answers: dict[str, Any]) -> bool:
+    """Whether a question with this condition is asked, given the clean answers of the
+    questions before it (an unasked or unanswered question reads as empty)."""
+    if not condition:
+        return True
+    if "not" in condition:
+        return not is_relevant(condition["not"], answers)
+    if "all" in condition:
+        return all(is_relevant(c, answers) for c in condition["all"])
+    if "any" in condition:
+        return any(is_relevant(c, answers) for c in condition["any"])
+    answer = answers.get(condition["question"])
+    chosen = answer if isinstance(answer, list) else ([answer] if answer else [])
+    if condition["op"] == "selected":
+        return condition["value"] in chosen
+    equal = " ".join(chosen) == condition["value"]
+    return equal if condition["op"] == "=" else not equal

@@ -10,14 +10,12 @@ import copy
 import functools
 import io
 import itertools
-import math
 import operator
 import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -25,17 +23,16 @@ from flask_babel import gettext as _
 from ..imports import ImportReport, RowError, UploadRefused, check_upload
 from .questionnaire import (
     LANGUAGES,
-    NUMBER_TYPES,
     SELECT_TYPES,
     _choice_names,
     _current_lang,
-    _json_number,
     _short,
     default_questionnaire,
     localized,
     make_question,
 )
 from .xlsform_export import export_xlsform
+from .xlsform_rules import both, parse_constraint, parse_relevant
 
 # Limits on uploaded XLSForms (module globals, read at call time).
 MAX_COLUMNS = 200
@@ -78,6 +75,8 @@ _COLUMN_ALIASES = {
     "constraint_message", "constraint-message": "constraint_message",
     "bind::jr:requiredmsg": "required_message", "bind:jr:requiredmsg": "required_message",
     "required message": "required_message", "required-message": "required_message",
+    "requiredmsg": "required_message", "jr:requiredmsg": "required_message",
+    "constraintmsg": "constraint_message", "jr:constraintmsg": "constraint_message",
 }
 #: A localised column: "label", "label::Arabic (ar)", "label:Arabic", "label::العربية".
 _LOCALIZED_RE = re.compile(
@@ -266,74 +265,6 @@ def _parse_required(value: Any) -> bool | None:
     return None
 
 
-_CLAUSE_RE = re.compile(r"^\.\s*(<=|>=|<|>|=)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))$")
-_CLAUSE_REVERSED_RE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(<=|>=|<|>|=)\s*\.$")
-_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "="}
-_NOT_FUTURE_RE = re.compile(r"^\.\s*<=\s*today\(\s*\)$")
-
-
-def _strip_parens(text: str) -> str:
-    text = text.strip()
-    while text.startswith("(") and text.endswith(")") and "(" not in text[1:-1] \
-            and ")" not in text[1:-1]:
-        text = text[1:-1].strip()
-    return text
-
-
-def _parse_constraint(expression: str, qtype: str) -> dict[str, Any] | None:
-    """The schema keys for a supported constraint, None if not supported."""
-    expression = _strip_parens(expression.replace("&gt;", ">").replace("&lt;", "<"))
-    if qtype == "date":
-        return {"not_future": True} if _NOT_FUTURE_RE.match(expression) else None
-    if qtype not in NUMBER_TYPES:
-        return None
-    lower: tuple[Decimal, bool] | None = None  # (value, strict)
-    upper: tuple[Decimal, bool] | None = None
-    for clause in re.split(r"\s+and\s+", expression, flags=re.IGNORECASE):
-        clause = _strip_parens(clause)
-        match = _CLAUSE_RE.match(clause)
-        if match:
-            operator, number = match.group(1), match.group(2)
-        else:
-            match = _CLAUSE_REVERSED_RE.match(clause)
-            if not match:
-                return None
-            operator, number = _FLIP[match.group(2)], match.group(1)
-        value = Decimal(number)
-        bounds = []
-        if operator in (">", ">=", "="):
-            bounds.append(("lower", (value, operator == ">")))
-        if operator in ("<", "<=", "="):
-            bounds.append(("upper", (value, operator == "<")))
-        for side, bound in bounds:
-            if side == "lower":
-                if lower is None or bound[0] > lower[0] or (bound[0] == lower[0] and bound[1]):
-                    lower = bound
-            elif upper is None or bound[0] < upper[0] or (bound[0] == upper[0] and bound[1]):
-                upper = bound
-    result: dict[str, Any] = {"min": None, "max": None,
-                              "min_exclusive": False, "max_exclusive": False}
-    if qtype == "integer":
-        if lower is not None:
-            value, strict = lower
-            result["min"] = (math.floor(value) + 1) if strict else math.ceil(value)
-        if upper is not None:
-            value, strict = upper
-            result["max"] = (math.ceil(value) - 1) if strict else math.floor(value)
-        if result["min"] is not None and result["max"] is not None \
-                and result["min"] > result["max"]:
-            return None
-    else:
-        if lower is not None:
-            result["min"], result["min_exclusive"] = _json_number(lower[0]), lower[1]
-        if upper is not None:
-            result["max"], result["max_exclusive"] = _json_number(upper[0]), upper[1]
-        if lower is not None and upper is not None and (
-                lower[0] > upper[0] or (lower[0] == upper[0] and (lower[1] or upper[1]))):
-            return None
-    return result
-
-
 def _parse_type(text: str) -> tuple[str, str | None, bool]:
     """(kind, list name, or_other). kind is a QUESTION_TYPES entry, "begin group",
     "end group", "begin repeat", "end repeat", "select without list" or "unsupported"."""
@@ -480,7 +411,8 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
     reserved = {q["name"]: q for q in default_questionnaire()["questions"] if q["builtin"]}
     new_questions: list[dict] = []
     new_groups: list[dict] = []
-    group_stack: list[tuple[str | None, int]] = []
+    # (name, row, condition): a group's relevance is honoured on each of its questions
+    group_stack: list[tuple[str | None, int, dict | None]] = []
     repeat_depth = 0
 
     def skip(number: int, type_text: str, name: str, reason: str) -> None:
@@ -531,12 +463,12 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
             continue
         if not name:
             if kind == "begin group":
-                group_stack.append((None, number))
+                group_stack.append((None, number, None))
             skip(number, type_text, name, _("This row has no name."))
             continue
         if len(name) > _MAX_NAME_LENGTH or not _NAME_RE.match(name):
             if kind == "begin group":
-                group_stack.append((None, number))
+                group_stack.append((None, number, None))
             skip(number, type_text, name, _("“%(name)s” cannot be used as a name: start with "
                                             "a letter and use only letters, digits and _.",
                                             name=_short(name)))
@@ -544,12 +476,14 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
 
         label = _texts(row, columns, "label")
         relevant = _cell_text(_cell(row, columns.plain.get("relevant")))
+        earlier = [*definition["questions"], *new_questions]
+        condition = parse_relevant(relevant, earlier) if relevant else None
         if kind == "begin group":
-            group_stack.append((name, number))
+            group_stack.append((name, number, condition))
             if name not in group_names:
                 group_names.add(name)
                 new_groups.append({"name": name, "label": label})
-            if relevant:
+            if relevant and condition is None:
                 warn(number, name, _("The condition for showing this group (%(condition)s) "
                                      "is not supported; the group will always be shown.",
                                      condition=relevant))
@@ -603,34 +537,36 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
             required = False
         if builtin and name == "status":
             required = True
-        if _texts(row, columns, "required_message"):
-            warn(number, name, _("The message shown when this required question is left "
-                                 "empty was not imported: monitor shows its own."))
 
         bounds: dict[str, Any] = {}
         constraint = _cell_text(_cell(row, columns.plain.get("constraint")))
         message = _texts(row, columns, "constraint_message")
         if constraint:
-            parsed = _parse_constraint(constraint, kind)
+            parsed = parse_constraint(constraint, kind)
             if parsed is None:
                 warn(number, name, _("The rule “%(constraint)s” could not be imported; the "
-                                     "question was imported without it. Only fixed number "
-                                     "limits such as “. >= 0 and . <= 100” are supported.",
+                                     "question was imported without it. Only fixed limits "
+                                     "on a number or a date, such as “. >= 0 and . <= 100” "
+                                     "or “. >= date('2020-01-01')”, are honoured.",
                                      constraint=constraint))
                 message = {}
             else:
                 bounds = parsed
         else:
             message = {}
-        if relevant:
+        if relevant and condition is None:
             warn(number, name, _("The condition for showing this question (%(condition)s) is "
-                                 "not supported; the question will always be shown.",
+                                 "not honoured: only conditions on the answer to an earlier "
+                                 "choice question are, such as “${q} = 'yes'” or "
+                                 "“selected(${q}, 'x')”. The question will always be shown.",
                                  condition=relevant))
+        for _group, _row, group_condition in group_stack:
+            condition = both(group_condition, condition)
         if _cell_text(_cell(row, columns.plain.get("choice_filter"))):
             warn(number, name, _("The choice filter is not supported; all choices will be "
                                  "shown."))
 
-        group = next((g for g, _row in reversed(group_stack) if g is not None), None)
+        group = next((g for g, _row, _c in reversed(group_stack) if g is not None), None)
         question = make_question(
             name, kind, label,
             hint=_texts(row, columns, "hint"),
@@ -644,11 +580,15 @@ def _import_survey(workbook, definition: dict, result: ImportResult):  # noqa: A
             group=group,
             builtin=builtin,
             not_future=bounds.get("not_future", False),
+            min_date=bounds.get("min_date"),
+            max_date=bounds.get("max_date"),
+            required_message=_texts(row, columns, "required_message"),
+            relevant=condition,
         )
         existing[name] = question
         new_questions.append(question)
 
-    for group, number in group_stack:
+    for group, number, _condition in group_stack:
         warn(number, group or "", _("This group is never ended; it was closed at the end of "
                                     "the form."))
     return new_questions, new_groups

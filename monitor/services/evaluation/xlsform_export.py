@@ -5,22 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from .questionnaire import EXPORT_LANGUAGES, NUMBER_TYPES, SELECT_TYPES, _format_number
-
-
-def _constraint_for(question: dict) -> str:
-    parts = []
-    if question.get("type") in NUMBER_TYPES:
-        decimal = question.get("type") == "decimal"
-        if question.get("min") is not None:
-            operator = ">" if decimal and question.get("min_exclusive") else ">="
-            parts.append(f". {operator} {_format_number(question['min'])}")
-        if question.get("max") is not None:
-            operator = "<" if decimal and question.get("max_exclusive") else "<="
-            parts.append(f". {operator} {_format_number(question['max'])}")
-    if question.get("type") == "date" and question.get("not_future"):
-        parts.append(". <= today()")
-    return " and ".join(parts)
+from .questionnaire import EXPORT_LANGUAGES, SELECT_TYPES
+from .xlsform_rules import constraint_text, relevant_text
 
 
 def export_xlsform(definition: dict[str, Any]) -> bytes:
@@ -49,7 +35,8 @@ def export_xlsform(definition: dict[str, Any]) -> bytes:
     choices = workbook.create_sheet("choices")
     settings = workbook.create_sheet("settings")
     put(survey, ["type", "name", *headers("label"), *headers("hint"), "required",
-                 "constraint", *headers("constraint_message")])
+                 "constraint", *headers("constraint_message"), "relevant",
+                 *headers("required_message")])
     put(choices, ["list_name", "name", *headers("label")])
     put(settings, ["form_title", "form_id", "default_language"])
     put(settings, ["monitor questionnaire", "monitor_questionnaire", "English (en)"])
@@ -71,8 +58,10 @@ def export_xlsform(definition: dict[str, Any]) -> bytes:
         put(survey, [type_text, question["name"], *langs(question.get("label")),
                      *langs(question.get("hint")),
                      "yes" if question.get("required") else None,
-                     _constraint_for(question) or None,
-                     *langs(question.get("constraint_message"))])
+                     constraint_text(question) or None,
+                     *langs(question.get("constraint_message")),
+                     relevant_text(question["relevant"]) if question.get("relevant") else None,
+                     *langs(question.get("required_message"))])
         if qtype in SELECT_TYPES:
             for choice in question.get("choices") or []:
                 put(choices, [question["name"], str(choice.get("name")),
