@@ -8,6 +8,7 @@ the past periods closed with their data, the current one open with its deadline 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -223,7 +224,9 @@ def _seed_organizations(session: Session, summary: SeedSummary,
         organizations[item["email"]] = org
         for person in item["users"]:
             label = "NGO administrator" if person["role"] == "ngo_admin" else "evaluator"
-            summary.logins.append((person["email"], f"{label} ({item['name'][:24]})"))
+            # Whole words only: a name cut inside a word reads as another word in Arabic.
+            name = textwrap.shorten(item["name"], 32, placeholder="…")
+            summary.logins.append((person["email"], f"{label} ({name})"))
             if _get(session, User, email=person["email"]) is None:
                 session.add(User(email=person["email"], name=person["name"], role=person["role"],
                                  organization=org, language=item["preferred_language"],
