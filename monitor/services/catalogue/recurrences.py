@@ -13,7 +13,7 @@ without a cycle, a text or a known State is never linked.
 `Recommendation.earlier_id` holds the link. Importing recomputes the links of the plan's
 governing body; `flask --app monitor catalogue link-recurrences --plan SLUG` does the same
 by hand. What a viewer then sees of the earlier recommendation is decided in
-`services.evaluation.earlier_cycle`.
+`services.results.earlier_cycle`.
 """
 from __future__ import annotations
 
@@ -46,7 +46,6 @@ class _Candidate:
     plan_id: int
     cycle: int
     states: frozenset[str]
-    earlier_id: int | None
 
 
 def earlier_links(session: Session, body_id: int) -> dict[int, int | None]:
@@ -67,7 +66,7 @@ def earlier_links(session: Session, body_id: int) -> dict[int, int | None]:
         if cycle is None or not states or not text:
             continue
         by_text.setdefault(text, []).append(
-            _Candidate(row.id, row.plan_id, cycle, states, None))
+            _Candidate(row.id, row.plan_id, cycle, states))
     for group in by_text.values():
         if len(group) < 2:
             continue

@@ -33,7 +33,7 @@ from ...models import (
     User,
 )
 from .. import audit
-from ..imports import UploadRefused, check_archive
+from ..imports import UploadRefused, check_archive, check_size
 
 #: What a DOCX/XLSX may expand to (checked on the ZIP directory, not extracted).
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -167,11 +167,10 @@ def store(session: Session, evaluation: Evaluation, *, data: bytes, filename: st
         raise AttachmentError(_("Please choose who may see this document."), 400)
     if not data:
         raise AttachmentError(_("Please choose a file to attach."), 400)
-    limit = max_bytes()
-    if len(data) > limit:
-        raise AttachmentError(_("This file is too large (%(size)s MB). The limit is "
-                                "%(limit)s MB.", size=f"{len(data) / 1048576:.1f}",
-                                limit=limit // 1048576), 413)
+    try:
+        check_size(len(data), max_bytes())
+    except UploadRefused as exc:
+        raise AttachmentError(exc.message, 413) from None
     kind = sniff(data)
     check_quota(session, evaluation, len(data))
     stored_name = secrets.token_hex(16)

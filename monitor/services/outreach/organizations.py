@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from ...models import Organization, User
+from ...security_log import coordinator_body
 from ...text import clean_name
 from .. import audit, tabular
 from ..accounts import email_refusal, normalize_email
@@ -155,8 +156,7 @@ def find_by_email(session: Session, email: str) -> Organization | None:
 def creator_body(session: Session, actor_id: int | None) -> int | None:
     """The body of the coordinator who creates an organisation: it alone changes it while
     no body has invited it (monitor.access.owning_bodies)."""
-    actor = session.get(User, actor_id) if actor_id is not None else None
-    return actor.body_id if actor is not None and actor.role == "coordinator" else None
+    return coordinator_body(session.get(User, actor_id) if actor_id is not None else None)
 
 
 # --- one by one ----------------------------------------------------------------------------

@@ -64,7 +64,8 @@ def for_viewer(session: Session, recommendation: Recommendation, user: Any) -> E
     elif may(user, "evaluation.work"):
         by_period = {period.id: period for period in periods}
         for evaluation in session.scalars(sa.select(Evaluation).where(
-                Evaluation.recommendation_id == earlier.id).order_by(Evaluation.id)):
+                Evaluation.recommendation_id == earlier.id,
+                Evaluation.organization_id == user.organization_id).order_by(Evaluation.id)):
             if in_scope(user, "evaluation.work", evaluation) and \
                     evaluation.period_id in by_period:
                 shown.evaluations.append(
