@@ -177,3 +177,25 @@ def test_a_choice_that_is_not_offered_is_refused_and_changes_nothing(app):
     assert "Not a valid choice." in text(response)
     db.session.expire_all()
     assert db.session.get(User, s.admin.id).email_digest is False
+
+
+def test_a_deactivated_account_gets_no_digest_and_its_notices_wait_for_it(app, smtp_server):
+    s = make.setting()
+    s.admin.language = "en"
+    db.session.commit()
+    _choose_digest(app, s.admin)
+    _two_evaluations_await_approval(s)
+    db.session.get(User, s.admin.id).active = False
+    db.session.commit()
+
+    assert mail_worker.run_once(db.session, now=_tomorrow_at(7, 1)).digests == 0
+    assert smtp_server.to(s.admin.email) == []
+    waiting = sa.select(sa.func.count()).select_from(DigestItem).where(
+        DigestItem.user_id == s.admin.id, DigestItem.email_id.is_(None))
+    assert db.session.scalar(waiting) == 2
+
+    db.session.get(User, s.admin.id).active = True  # made active again: the notices go
+    db.session.commit()
+    assert mail_worker.run_once(db.session, now=_tomorrow_at(7, 2)).digests == 1
+    assert len(smtp_server.to(s.admin.email)) == 1
+    assert db.session.scalar(waiting) == 0

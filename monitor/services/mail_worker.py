@@ -88,8 +88,10 @@ def queue_digests(session: Session, *, now: dt.datetime | None = None) -> int:
     second worker doing the same finds them taken and queues nothing (exactly once)."""
     cutoff = digest_cutoff(now or utcnow())
     waiting = sa.and_(DigestItem.email_id.is_(None), DigestItem.created_at < cutoff)
+    # Only active accounts: a deactivated one's notices wait, unread each round.
     user_ids = list(session.scalars(
-        sa.select(DigestItem.user_id).where(waiting).distinct().order_by(DigestItem.user_id)))
+        sa.select(DigestItem.user_id).join(User, User.id == DigestItem.user_id)
+        .where(waiting, User.active.is_(True)).distinct().order_by(DigestItem.user_id)))
     queued = 0
     for user_id in user_ids:
         user = session.get(User, user_id)
