@@ -4,6 +4,9 @@
   postgresql+psycopg://postgres@127.0.0.1:5432/test) to run the same tests on PostgreSQL:
   each xdist worker gets its own schema, built once by the migrations and emptied after
   every test.
+- A test that asks for `seeded_demo` gets a database holding the demo. On SQLite the demo
+  is seeded once per worker and copied, as the schema is; on PostgreSQL it is seeded in
+  the test.
 - MONITOR_CI=1 turns every skip for a missing service, browser or ../shared/data into a
   failure.
 """
@@ -19,10 +22,19 @@ import pytest
 import sqlalchemy as sa
 
 from monitor import TOP, create_app
+from monitor.demo import seed as demo
 from monitor.extensions import db
 from monitor.services import translations
 
-from support import DATABASE_URL, FreshContextClient, base_config  # noqa: F401  (re-exported)
+import compiled_once
+from support import (  # noqa: F401  (re-exported)
+    DATABASE_URL,
+    PASSWORD,
+    FreshContextClient,
+    base_config,
+)
+
+compiled_once.apply()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,9 +76,7 @@ def database_template(tmp_path_factory, worker_id: str) -> str:  # noqa: ANN001
         return url
     path = tmp / "template.db"
     _migrate(create_app(base_config(tmp) | {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
-    # Fold the WAL into the file so that a plain copy is complete.
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _fold_wal(path)
     return str(path)
 
 
@@ -91,14 +101,42 @@ def _empty_postgresql_schema(url: str) -> None:
         engine.dispose()
 
 
+def _fold_wal(path: Path) -> None:
+    """Fold the WAL into the file so that a plain copy is complete."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@pytest.fixture(scope="session")
+def demo_template(database_template: str,
+                  tmp_path_factory) -> tuple[str, demo.SeedSummary] | None:  # noqa: ANN001
+    """SQLite: the demo seeded once per worker (3–5 s each time) into a copy of the schema,
+    and what seeding printed. PostgreSQL: None, each test seeds."""
+    if DATABASE_URL:
+        return None
+    tmp = tmp_path_factory.mktemp("demo")
+    path = tmp / "demo.db"
+    shutil.copyfile(database_template, path)
+    app = create_app(base_config(tmp) | {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        summary = demo.seed(db.session, password=PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+    _fold_wal(path)
+    return str(path), summary
+
+
 @pytest.fixture
-def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+def database_url(database_template: str, tmp_path: Path, request) -> Iterator[str]:  # noqa: ANN001
     if DATABASE_URL:
         yield database_template
         _empty_postgresql_schema(database_template)
     else:
+        template = database_template
+        if "seeded_demo" in request.fixturenames:
+            template = request.getfixturevalue("demo_template")[0]
         path = tmp_path / "monitor.db"
-        shutil.copyfile(database_template, path)
+        shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
 
 
@@ -110,6 +148,15 @@ def app(database_url: str, tmp_path: Path):  # noqa: ANN201
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def seeded_demo(app, demo_template) -> demo.SeedSummary:  # noqa: ANN001
+    """The app's database holds the demo (every account's password is support.PASSWORD).
+    Returns what seeding printed (logins, what was created, the two-step account's key)."""
+    if demo_template is not None:  # copied in by `database_url`
+        return demo_template[1]
+    return demo.seed(db.session, password=PASSWORD)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from support import login, row_counts
+from support import PASSWORD, login, row_counts
 
 from monitor.demo import seed as demo
 from monitor.extensions import db
@@ -21,18 +21,17 @@ from monitor.models import (
 TWO_YEARS_AGO, LAST_YEAR = (str(utcnow().year - n) for n in (2, 1))
 
 
-def test_seeding_twice_changes_nothing(app):
-    first = demo.seed(db.session, password="demo-password-for-tests")
+def test_seeding_twice_changes_nothing(app, seeded_demo):
+    first = seeded_demo
     assert first.created["plans"] == 2
     assert first.created["recommendations"] == 72
     before = row_counts()
-    second = demo.seed(db.session, password="demo-password-for-tests")
+    second = demo.seed(db.session, password=PASSWORD)
     assert second.describe() == "Demo data already present: nothing to add."
     assert row_counts() == before
 
 
-def test_the_demo_catalogue_comes_through_the_importer(app):
-    demo.seed(db.session, password="demo-password-for-tests")
+def test_the_demo_catalogue_comes_through_the_importer(app, seeded_demo):
     # The importer writes one audit event per applied import, and match keys on every row.
     imports = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                                 .where(AuditEvent.action.like("catalogue.import%")))
@@ -41,8 +40,7 @@ def test_the_demo_catalogue_comes_through_the_importer(app):
                              .where(Recommendation.match_key.is_(None))) == 0
 
 
-def test_the_demo_carries_the_krg_published_figures_and_submitted_evaluations(app):
-    demo.seed(db.session, password="demo-password-for-tests")
+def test_the_demo_carries_the_krg_published_figures_and_submitted_evaluations(app, seeded_demo):
     krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
     figures = {p.label: p for p in krg.periods}
     values = dict(db.session.execute(
@@ -55,29 +53,29 @@ def test_the_demo_carries_the_krg_published_figures_and_submitted_evaluations(ap
     assert counted > 100
 
 
-def test_the_invitation_funnel_of_the_seeded_organisations_adds_up(app):
+def test_the_invitation_funnel_of_the_seeded_organisations_adds_up(app, seeded_demo):
     from monitor.services.outreach import funnel as funnel_service
 
-    demo.seed(db.session, password="demo-password-for-tests")
     krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
     funnel = funnel_service.funnel(db.session, krg)
     assert (funnel.invited, funnel.sent, funnel.opened, funnel.registered) == (3, 3, 3, 3)
 
 
-def test_a_demo_coordinator_signs_in_and_sees_both_plans(app, client):
-    summary = demo.seed(db.session, password="demo-password-for-tests")
+def test_a_demo_coordinator_signs_in_and_sees_both_plans(app, client, seeded_demo):
+    summary = seeded_demo
     email = next(e for e, role in summary.logins if role == "coordinator (all bodies)")
-    login(client, email, "demo-password-for-tests")
+    login(client, email, PASSWORD)
     page = client.get("/plans/?lang=en").get_data(as_text=True)
     assert "Kurdistan" in page and "National" in page
 
 
-def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, runner):
+def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, runner,
+                                                                  seeded_demo):
     import json
 
     from monitor.services.results import comparison
 
-    summary = demo.seed(db.session, password="demo-password-for-tests")
+    summary = seeded_demo
     krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
     for label in (TWO_YEARS_AGO, LAST_YEAR):
         period = next(p for p in krg.periods if p.label == label)
@@ -90,7 +88,7 @@ def test_the_demo_comparison_is_populated_and_flags_a_divergence(app, client, ru
 
     # The API and the CLI give the same numbers.
     email = next(e for e, role in summary.logins if role == "coordinator (all bodies)")
-    login(client, email, "demo-password-for-tests")
+    login(client, email, PASSWORD)
     api = client.get(f"/api/v1/plans/krg-hrp-2021-2025/comparison?period={LAST_YEAR}").get_json()
     cli = runner.invoke(args=["report", "comparison", "--plan", "krg-hrp-2021-2025",
                               "--period", LAST_YEAR, "--format", "json"])
@@ -162,31 +160,31 @@ def test_the_demo_command_seeds_and_serves_on_127_0_0_1(tmp_path):
     assert "totp.demo@example.org also asks for a code after the password" in output
 
 
-def test_one_demo_account_has_two_step_sign_in_and_its_printed_key_works(app, client):
+def test_one_demo_account_has_two_step_sign_in_and_its_printed_key_works(app, client,
+                                                                          seeded_demo):
     import pyotp
 
     from monitor.models import User
     from monitor.models.two_factor import TwoFactor
     from support import post_form
 
-    summary = demo.seed(db.session, password="demo-password-for-tests")
-    factor = summary.two_factor
+    factor = seeded_demo.two_factor
     assert factor.email == "totp.demo@example.org" and len(factor.recovery_codes) == 10
     with_factor = db.session.scalars(sa.select(User.email).join(
         TwoFactor, TwoFactor.user_id == User.id).where(TwoFactor.enabled_at.is_not(None))).all()
     assert with_factor == ["totp.demo@example.org"]  # no other demo account has one
     # Seeding again prints the same key and codes.
-    assert demo.seed(db.session, password="demo-password-for-tests").two_factor == factor
+    assert demo.seed(db.session, password=PASSWORD).two_factor == factor
     client.get("/login?lang=en")
     response = post_form(client, "/login", {"email": factor.email,
-                                            "password": "demo-password-for-tests"})
+                                            "password": PASSWORD})
     assert response.headers["Location"] == "/login/two-step"
     response = post_form(client, "/login/two-step", {"code": pyotp.TOTP(factor.secret).now()})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     other = client.application.test_client()
     other.get("/login?lang=en")
     response = post_form(other, "/login", {"email": factor.email,
-                                           "password": "demo-password-for-tests"})
+                                           "password": PASSWORD})
     response = post_form(other, "/login/two-step", {"code": factor.recovery_codes[0]})
     assert response.status_code == 302
 
@@ -222,7 +220,7 @@ def test_every_journey_works_on_the_day_the_demo_runs_even_years_later(app):
     from monitor.models import FileChoice, Organization, RecommendationFile, ReportingPeriod
 
     with time_machine.travel(dt.datetime(2031, 6, 15, 9, 0, tzinfo=dt.UTC)):
-        summary = demo.seed(db.session, password="demo-password-for-tests")
+        summary = demo.seed(db.session, password=PASSWORD)
         krg = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
         periods = {p.label: p.status for p in krg.periods}
         assert periods == {"2029": "closed", "2030": "closed", "2031": "open"}
@@ -232,7 +230,7 @@ def test_every_journey_works_on_the_day_the_demo_runs_even_years_later(app):
 
         # The coordinator adds an organisation and invites it.
         coordinator = new_client(app)
-        login(coordinator, "coordinator.krg@example.org", "demo-password-for-tests")
+        login(coordinator, "coordinator.krg@example.org", PASSWORD)
         response = post_form(coordinator, "/organizations/new", {
             "name": "Sunrise Rights", "email": "sunrise@example.org", "preferred_language": "en"})
         assert response.status_code == 302, text(response)[:2000]

@@ -12,7 +12,6 @@ import factories as make
 import pytest
 import sqlalchemy as sa
 
-from monitor.demo import seed as demo
 from monitor.extensions import db
 from monitor.models import GoverningBody, OutgoingEmail, Plan
 from monitor.services import mailer
@@ -29,8 +28,7 @@ SHORT = {"ar": re.compile(r"المنسق"), "en": re.compile(r"\b[Tt]he coordina
 
 
 @pytest.fixture
-def krg(app) -> Plan:
-    demo.seed(db.session, password="demo-password-for-tests")
+def krg(app, seeded_demo) -> Plan:  # noqa: ANN001
     return db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
 
 

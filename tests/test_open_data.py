@@ -157,11 +157,9 @@ def test_the_cli_writes_the_dataset_and_unpublishing_keeps_it_and_is_logged(
 
 
 def test_the_demo_publishes_a_period_that_verify_py_reproduces_with_no_difference(
-        app, runner, tmp_path):
-    from monitor.demo import seed as demo
+        app, runner, tmp_path, seeded_demo):
     from monitor.models import Plan
 
-    demo.seed(db.session, password="demo-password-for-tests")
     published = db.session.execute(sa.select(Plan.slug, ReportingPeriod.label).join(
         ReportingPeriod.plan).where(ReportingPeriod.published_at.is_not(None))).all()
     assert len(published) == 2  # the last closed period of each plan

@@ -1,6 +1,7 @@
 """Real-browser fixtures: the app served by a real WSGI server on 127.0.0.1 in a thread,
 and Debian's Chromium driven by Playwright. Missing Chromium or Playwright: skipped with
-a reason, or a failure under MONITOR_CI=1. Screenshots go to tests/artifacts/."""
+a reason, or a failure under MONITOR_CI=1. With MONITOR_SCREENSHOTS=1,
+screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import shutil

@@ -341,17 +341,18 @@ def _truncate(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_site(database_template, tmp_path_factory):  # noqa: ANN001, ANN201
-    """The demo, seeded once for the module, served by a live server."""
+def demo_site(database_template, demo_template, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The demo, seeded once for the module (on SQLite, copied from the worker's seeded
+    demo), served by a live server."""
     tmp = tmp_path_factory.mktemp("demo-site")
     if DATABASE_URL:
         url = database_template
     else:
-        shutil.copyfile(database_template, tmp / "monitor.db")
+        shutil.copyfile(demo_template[0], tmp / "monitor.db")
         url = f"sqlite:///{tmp / 'monitor.db'}"
     app = create_app(base_config(tmp) | {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        summary = demo.seed(db.session, password=PASSWORD)
+        summary = demo_template[1] if demo_template else demo.seed(db.session, password=PASSWORD)
         coordinator = next(e for e, role in summary.logins if role == "coordinator (all bodies)")
         plan = db.session.scalar(sa.select(Plan).where(Plan.slug == "krg-hrp-2021-2025"))
         periods = {p.label: p for p in plan.periods}
