@@ -574,7 +574,6 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
         raise AlreadySubmitted(session.get(Evaluation, evaluation_id)) from None
     make_transient_to_detached(revision)
     session.add(revision)
-    transparency_log.record_submission(session, revision)
     if comment:
         session.add(EvaluationNote(evaluation_id=evaluation.id, kind="reply",
                                    author_id=user.id if user else None, body=comment,
@@ -584,6 +583,9 @@ def _submit(session: Session, evaluation: Evaluation, questionnaire_id: int,
                  after={"state": "submitted", "version": evaluation.version, "counted": True,
                         "status_score": score, "revision": number, "late": late,
                         "content_hash": revision.content_hash, **extra})
+    # Last: appending takes the log's one row until the commit, so that concurrent
+    # submissions wait for each other only through these few statements.
+    transparency_log.record_submission(session, revision)
     return revision
 
 

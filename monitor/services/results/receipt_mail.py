@@ -3,9 +3,9 @@ gets the version's receipt and its inclusion proof in the transparency log, so t
 organisation holds it even if its access to monitor is closed later. (Imports of
 historical data and the demo submit without a request: no email.)
 
-The submission only queues the revision's id and the proof (`queue`); the sender renders
-the email (`_context`) in the recipient's language when it sends it, so that the request
-spends nothing on templates."""
+The submission only queues the revision's id (`queue`); the sender renders the email
+(`_context`) in the recipient's language when it sends it, with the inclusion proof against
+the newest signed head then, so that the request spends nothing on templates or proofs."""
 from __future__ import annotations
 
 import json
@@ -20,7 +20,7 @@ from .. import mailer
 TEMPLATE = "evaluation_receipt"
 
 
-def queue(session: Session, revision: EvaluationRevision, proof: dict) -> None:
+def queue(session: Session, revision: EvaluationRevision) -> None:
     """In the submission's transaction: the submitter and the evaluation are in the
     session already (the request loaded them), so this reads nothing."""
     if revision.submitted_by_id is None:
@@ -31,7 +31,7 @@ def queue(session: Session, revision: EvaluationRevision, proof: dict) -> None:
         return
     mailer.queue_when_sent(session, kind="receipt", to=user.email, template=TEMPLATE,
                            plan_id=evaluation.period.plan_id,
-                           data={"revision": revision.id, "proof": proof})
+                           data={"revision": revision.id})
 
 
 @mailer.rendered_when_sent(TEMPLATE)
@@ -43,7 +43,11 @@ def _context(session: Session, data: dict[str, Any]) -> tuple[str, dict[str, Any
     evaluation = revision.evaluation
     user = session.get(User, revision.submitted_by_id)
     lang = (user.language if user else None) or evaluation.organization.preferred_language
-    proof = data["proof"]
+    # Imported here: the log queues this email. Emails queued before the proof was made
+    # at sending carry theirs.
+    from .transparency_log import revision_proof
+
+    proof = data.get("proof") or revision_proof(session, revision.id)
     return lang, {
         "recommendation": evaluation.recommendation, "period": evaluation.period,
         "plan": evaluation.period.plan, "revision": revision, "receipt": proof["receipt"],

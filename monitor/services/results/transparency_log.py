@@ -93,8 +93,8 @@ def _lock(connection: sa.Connection) -> tuple[int, list[bytes]]:
     return size - 1, [bytes.fromhex(h) for h in frontier or []]
 
 
-def _append(session: Session, **entry: Any) -> tuple[dict[str, Any], list[bytes]]:
-    """The signed head after appending `entry`, and the new leaf's audit path in it."""
+def _append(session: Session, **entry: Any) -> dict[str, Any]:
+    """The signed head after appending `entry`."""
     connection = session.connection()
     position, before = _lock(connection)
     leaf = merkle.leaf_hash(bytes.fromhex(entry["receipt"]))
@@ -106,8 +106,7 @@ def _append(session: Session, **entry: Any) -> tuple[dict[str, Any], list[bytes]
     connection.execute(_NODE, [{"key": merkle.node_key(lv, p), "hash": h}
                                for lv, p, h in created])
     connection.execute(_FRONTIER, {"new_frontier": [h.hex() for h in frontier]})
-    head = _sign(session, position + 1, merkle.root_from_frontier(frontier).hex(), now)
-    return head, merkle.newest_leaf_path(before)  # the receipt's proof needs no query
+    return _sign(session, position + 1, merkle.root_from_frontier(frontier).hex(), now)
 
 
 def _sign(session: Session, size: int, root: str, now: dt.datetime) -> dict[str, Any]:
@@ -124,14 +123,10 @@ def record_submission(session: Session, revision: EvaluationRevision) -> str:
     returns the receipt."""
     nonce = secrets.token_hex(16)
     receipt = receipt_for(revision.content_hash, nonce)
-    head, path = _append(session, kind="revision", receipt=receipt, revision_id=revision.id,
-                         content_hash=revision.content_hash, nonce=nonce)
-    if has_request_context():  # a submission from the web: the receipt email
-        receipt_mail.queue(session, revision, {
-            "type": "inclusion", "receipt": receipt, "leaf_index": head["tree_size"] - 1,
-            "tree_size": head["tree_size"], "audit_path": [h.hex() for h in path],
-            "content_hash": revision.content_hash, "nonce": nonce,
-            "signed_head": head_dict(_Head(**head))})
+    if has_request_context():  # a submission from the web: the receipt email, its proof
+        receipt_mail.queue(session, revision)  # made when it is sent; queued before the lock
+    _append(session, kind="revision", receipt=receipt, revision_id=revision.id,
+            content_hash=revision.content_hash, nonce=nonce)
     return receipt
 
 
@@ -146,15 +141,6 @@ def record_unpublication(session: Session, period: ReportingPeriod, snapshot: in
 
 
 # --- heads and proofs -------------------------------------------------------------------------
-
-
-@dataclass
-class _Head:
-    tree_size: int
-    root_hash: str
-    timestamp: dt.datetime
-    key_id: str
-    signature: str
 
 
 def head_dict(head: LogHead | Any) -> dict[str, Any]:
