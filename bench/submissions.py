@@ -9,11 +9,14 @@ measured within a round:
 - stack: one INSERT behind monitor's own per-request stack (session cookie, sign-in with
   its user query, CSRF, access rule, security headers).
 - same SQL: a bare Flask endpoint sending the statements a save (or a submission) sends:
-  the user, the evaluation with its recommendation, period, plan and questionnaire
-  version, the conditional UPDATE, for a submission the attachment summaries and the
-  revision INSERT, the audit INSERT, one COMMIT. No sign-in, CSRF, ORM, validation or
-  receipt hash. Its ratio to bare is the best any implementation of these writes could
-  reach; monitor's ratio to it is what monitor's Python costs on top of its SQL.
+  the server-side session, the user, the evaluation with its recommendation, period, plan
+  and questionnaire version, the conditional UPDATE, the audit INSERT, one COMMIT; for a
+  submission also the attachment summaries, the text version, the revision INSERT, the
+  receipt email's INSERT and the transparency log's append (the locking UPDATE of its
+  state, the entry, the leaf, the frontier, the key check and the head: values of the
+  right size, no hashing or signature). No sign-in, CSRF, ORM, validation or receipt
+  hash. Its ratio to bare is the best any implementation of these writes could reach;
+  monitor's ratio to it is what monitor's Python costs on top of its SQL.
 
     python bench/submissions.py                      # SQLite, and PostgreSQL if reachable
     python bench/submissions.py --db sqlite --requests 200 --rounds 1
@@ -104,6 +107,7 @@ def make_app():  # noqa: ANN201
     statements = sql_floor_statements()
 
     def read(connection, form):  # noqa: ANN001, ANN202
+        connection.execute(statements["session"], {"key": "0" * 64}).first()
         connection.execute(statements["user"], {"user_id": int(form["user"])}).first()
         return connection.execute(statements["evaluation"],
                                   {"evaluation_id": int(form["evaluation"])}).first()
@@ -140,13 +144,40 @@ def make_app():  # noqa: ANN201
                 "new_counted": True, "new_status_score": 50, "new_updated_at": now,
                 "new_updated_by_id": int(request.form["user"])})
             connection.execute(statements["attachments"], {"evaluation_id": row.id}).all()
-            connection.execute(statements["revision"], {
+            connection.execute(statements["text_version"],
+                               {"recommendation_id": row.recommendation_id}).first()
+            revision_id = connection.execute(statements["revision"], {
                 "evaluation_id": row.id, "number": 1, "questionnaire_id": row.questionnaire_id,
                 "answers": answers, "status_score": 50, "submitted_at": now,
                 "submitted_by_id": int(request.form["user"]), "late": False,
-                "content_hash": "0" * 64})
+                "content_hash": "0" * 64}).inserted_primary_key[0]
+            connection.execute(statements["receipt_email"], {
+                "kind": "receipt", "invitation_id": None, "plan_id": row.plan_id,
+                "recipient": "admin@ngo.example", "reply_to": None, "subject": "",
+                "body_text": "", "body_html": None, "message_id": f"<{secrets.token_hex(8)}@b>",
+                "status": "queued", "attempts": 0, "created_at": now,
+                "template": "evaluation_receipt", "template_data": {"revision": revision_id}})
             audit(connection, "evaluation.submitted", row, {"version": row.version + 1})
+            log_append(connection, revision_id, now)
         return "", 302
+
+    def log_append(connection, revision_id: int, now) -> None:  # noqa: ANN001
+        """The transparency log's statements, with values of the right size."""
+        size, _frontier = connection.execute(statements["log_bump"]).one()
+        position = size - 1
+        connection.execute(statements["log_entry"], {
+            "position": position, "kind": "revision", "receipt": secrets.token_hex(32),
+            "revision_id": revision_id, "content_hash": "0" * 64,
+            "nonce": secrets.token_hex(16), "period_id": None, "created_at": now})
+        connection.execute(statements["log_node"], [{"key": position,
+                                                     "hash": secrets.token_bytes(32)}])
+        # One root per complete subtree of the new size, as monitor's own appends expect.
+        connection.execute(statements["log_frontier"],
+                           {"new_frontier": ["0" * 64] * bin(size).count("1")})
+        connection.execute(statements["log_key"], {"key_id": "0" * 64}).first()
+        connection.execute(statements["log_head"], {
+            "tree_size": size, "root_hash": "0" * 64, "timestamp": now, "key_id": "0" * 64,
+            "signature": "0" * 128})
 
     # The second floor: one INSERT behind monitor's own per-request stack (session,
     # sign-in, CSRF, access rule, headers), registered here only, never in monitor.
@@ -178,9 +209,12 @@ def sql_floor_statements() -> dict:
         ReportingPeriod,
         User,
     )
-    from monitor.services import audit
+    from monitor.models.sessions import ServerSession
+    from monitor.services import audit, mailer
+    from monitor.services.catalogue import text_versions
     from monitor.services.evaluation import attachments
     from monitor.services.evaluation import lifecycle as evaluations
+    from monitor.services.results import log_key, transparency_log
 
     user, evaluation = User.__table__, Evaluation.__table__
     rec, period, plan = (Recommendation.__table__, ReportingPeriod.__table__,
@@ -198,7 +232,11 @@ def sql_floor_statements() -> dict:
             .join(period, period.c.id == evaluation.c.period_id)
             .join(plan, plan.c.id == period.c.plan_id)
             .where(evaluation.c.id == sa.bindparam("evaluation_id")))
+    sessions = ServerSession.__table__
     return {
+        "session": sa.select(sessions.c.data, sessions.c.user_id, sessions.c.created_at,
+                             sessions.c.accessed_at)
+        .where(sessions.c.id_hash == sa.bindparam("key")),
         "user": sa.select(user).where(user.c.id == sa.bindparam("user_id")),
         "evaluation": read,
         "save": evaluations._write_statement(  # noqa: SLF001 - the very statement
@@ -209,6 +247,14 @@ def sql_floor_statements() -> dict:
         "attachments": attachments._SUMMARIES,  # noqa: SLF001
         "revision": evaluations._INSERT_REVISION,  # noqa: SLF001
         "audit": audit._INSERT,  # noqa: SLF001
+        "text_version": text_versions._NEWEST_ID,  # noqa: SLF001
+        "receipt_email": mailer._INSERT,  # noqa: SLF001
+        "log_bump": transparency_log._BUMP,  # noqa: SLF001
+        "log_entry": transparency_log._ENTRY,  # noqa: SLF001
+        "log_node": transparency_log._NODE,  # noqa: SLF001
+        "log_frontier": transparency_log._FRONTIER,  # noqa: SLF001
+        "log_key": log_key._KNOWN,  # noqa: SLF001
+        "log_head": transparency_log._HEAD,  # noqa: SLF001
     }
 
 
@@ -224,6 +270,7 @@ def seed(url: str, clients: int, submissions: int) -> dict:
         FileChoice,
         GoverningBody,
         Invitation,
+        LogState,
         Organization,
         Plan,
         Recommendation,
@@ -240,6 +287,7 @@ def seed(url: str, clients: int, submissions: int) -> dict:
     with app.app_context():
         db.create_all()
         bench_metadata.create_all(db.engine)
+        db.session.add(LogState(id=1, size=0, frontier=[]))  # as the migration leaves it
         body = GoverningBody(slug="bench-body", name_en="Bench body")
         plan = Plan(body=body, slug="bench-plan", status="open", title_en="Bench plan")
         period = ReportingPeriod(plan=plan, label="2024", starts_on=dt_date(2024, 1, 1),
