@@ -157,8 +157,8 @@ def queue_when_sent(session: Session, *, kind: str, to: str, template: str,
                     data: dict[str, Any], plan_id: int | None = None) -> None:
     """Record a message that its sender renders, in the recipient's language at that time:
     the caller's transaction stores only `data` (ids, and what cannot be read again
-    later), with one plain INSERT. A request then spends nothing on
-    templates (a submission's receipt email cost a third of the submission)."""
+    later), with one plain INSERT. A request then spends nothing on templates (a
+    submission's receipt email cost a third of the submission)."""
     session.execute(_INSERT, {
         "kind": kind, "invitation_id": None, "plan_id": plan_id,
         "recipient": _clean_header(to), "reply_to": None, "subject": "", "body_text": "",

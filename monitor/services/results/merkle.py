@@ -75,13 +75,6 @@ def append_to_frontier(frontier: list[bytes], size: int, leaf: bytes
     return frontier, created
 
 
-def newest_leaf_path(frontier: Sequence[bytes]) -> list[bytes]:
-    """PATH(n, D[n+1]) of RFC 9162 for the leaf appended to a tree of n leaves whose
-    frontier (before the append) is given: the siblings of the newest leaf are the roots of
-    the complete subtrees left of it, smallest first. No node needs reading."""
-    return list(reversed(frontier))
-
-
 def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
     """MTH of the whole tree: its complete subtrees folded from the right."""
     if not frontier:

@@ -93,8 +93,8 @@ def _lock(connection: sa.Connection) -> tuple[int, list[bytes]]:
     return size - 1, [bytes.fromhex(h) for h in frontier or []]
 
 
-def _append(session: Session, **entry: Any) -> dict[str, Any]:
-    """The signed head after appending `entry`."""
+def _append(session: Session, **entry: Any) -> None:
+    """Append `entry` and sign the new head."""
     connection = session.connection()
     position, before = _lock(connection)
     leaf = merkle.leaf_hash(bytes.fromhex(entry["receipt"]))
@@ -106,16 +106,14 @@ def _append(session: Session, **entry: Any) -> dict[str, Any]:
     connection.execute(_NODE, [{"key": merkle.node_key(lv, p), "hash": h}
                                for lv, p, h in created])
     connection.execute(_FRONTIER, {"new_frontier": [h.hex() for h in frontier]})
-    return _sign(session, position + 1, merkle.root_from_frontier(frontier).hex(), now)
+    _sign(session, position + 1, merkle.root_from_frontier(frontier).hex(), now)
 
 
-def _sign(session: Session, size: int, root: str, now: dt.datetime) -> dict[str, Any]:
+def _sign(session: Session, size: int, root: str, now: dt.datetime) -> None:
     key = log_key.signing_key(session)
-    stamp = _stamp(now)
-    head = {"tree_size": size, "root_hash": root, "timestamp": now, "key_id": key.key_id,
-            "signature": key.sign(head_message(size, root, stamp))}
-    session.connection().execute(_HEAD, head)
-    return head
+    session.connection().execute(_HEAD, {
+        "tree_size": size, "root_hash": root, "timestamp": now, "key_id": key.key_id,
+        "signature": key.sign(head_message(size, root, _stamp(now)))})
 
 
 def record_submission(session: Session, revision: EvaluationRevision) -> str:
