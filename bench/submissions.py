@@ -209,7 +209,7 @@ def sql_floor_statements() -> dict:
         ReportingPeriod,
         User,
     )
-    from monitor.models.sessions import ServerSession
+    from monitor import sessions
     from monitor.services import audit, mailer
     from monitor.services.catalogue import text_versions
     from monitor.services.evaluation import attachments
@@ -232,11 +232,8 @@ def sql_floor_statements() -> dict:
             .join(period, period.c.id == evaluation.c.period_id)
             .join(plan, plan.c.id == period.c.plan_id)
             .where(evaluation.c.id == sa.bindparam("evaluation_id")))
-    sessions = ServerSession.__table__
     return {
-        "session": sa.select(sessions.c.data, sessions.c.user_id, sessions.c.created_at,
-                             sessions.c.accessed_at)
-        .where(sessions.c.id_hash == sa.bindparam("key")),
+        "session": sessions._LOAD,  # noqa: SLF001
         "user": sa.select(user).where(user.c.id == sa.bindparam("user_id")),
         "evaluation": read,
         "save": evaluations._write_statement(  # noqa: SLF001 - the very statement

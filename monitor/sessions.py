@@ -102,6 +102,10 @@ def _user_id(data: dict) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+_LOAD = sa.select(ServerSession.data, ServerSession.user_id, ServerSession.created_at,
+                  ServerSession.accessed_at).where(ServerSession.id_hash == sa.bindparam("key"))
+
+
 class DatabaseStore:
     """Rows of `server_session`. Writes go on a connection of their own: a session write
     never commits (or waits for) the view's own transaction. The read at the start of a
@@ -115,12 +119,9 @@ class DatabaseStore:
         from .extensions import db
 
         self._db = db
-        self._load = sa.select(self.table.c.data, self.table.c.user_id,
-                               self.table.c.created_at, self.table.c.accessed_at
-                               ).where(self.table.c.id_hash == sa.bindparam("key"))
 
     def load(self, key: str) -> Record | None:
-        row = self._db.session.execute(self._load, {"key": key}).first()
+        row = self._db.session.execute(_LOAD, {"key": key}).first()
         return Record(*row) if row else None
 
     def create(self, key: str, record: Record) -> None:

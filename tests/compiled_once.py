@@ -23,9 +23,9 @@ def apply() -> None:
 
 def _url_builders() -> None:
     """Two thirds of `create_app` went on Werkzeug compiling the same URL builders again
-    (Python source per rule, 136 rules). A builder's code
-    depends only on its rule's text, parts and defaults; the rule itself is passed to it as
-    an argument, so one compiled builder serves every app of the worker."""
+    (Python source per rule, 136 rules). A builder's code depends only on its rule's text,
+    parts and defaults; the rule itself is passed to it as an argument, so one compiled
+    builder serves every app of the worker."""
     compile_builder = Rule._compile_builder
     builders: dict = {}
 
@@ -41,10 +41,9 @@ def _url_builders() -> None:
 
 def _statements() -> None:
     """SQLAlchemy compiles a statement once per engine: a quarter of a test's time went on
-    compiling the same statements again.
-    Compiled SQL depends on the dialect's class and settings, which every engine of the
-    suite shares (no schema or file name is in it), so the engines share one cache, and
-    dialects of one class count as the same in its keys."""
+    compiling the same statements again. Compiled SQL depends on the dialect's class and
+    settings, which every engine of the suite shares (no schema or file name is in it), so
+    the engines share one cache, and dialects of one class count as the same in its keys."""
     from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
     from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
